@@ -1,0 +1,164 @@
+"""The command line: parses arguments and calls one function per command; no logic of its own.
+
+Exit status: 0 fine, 1 user error (bad config, unknown path, database busy), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import signal
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from feedhub import __version__
+from feedhub.config import Config, default_config_path, load_config
+from feedhub.daemon import run_daemon
+from feedhub.errors import FeedhubError
+from feedhub.poller import Database, poll_in_order
+from feedhub.publish.build import publish
+from feedhub.server import make_app, start_server
+from feedhub.store import Store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedhub", description="Aggregate a tree of feeds into merged feeds for every node.")
+    parser.add_argument("--version", action="version", version=f"feedhub {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("-c", "--config", type=Path, default=None,
+                       help="the config file (default: $FEEDHUB_CONFIG or ./config.yaml)")
+        return p
+
+    command("run", "run the daemon: poll on schedule, publish, and serve")
+    poll = command("poll", "poll now (all sources, or those under PATHs), then publish")
+    poll.add_argument("paths", nargs="*", metavar="PATH",
+                      help="a node path such as 新媒体/鸟哥笔记")
+    command("build", "rewrite every output from the database")
+    command("serve", "serve the output folder only")
+    command("check", "validate the config file")
+    status = command("status", "one row per source: state, last poll, next poll, entries, error")
+    status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``feedhub`` command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        config = load_config(args.config or default_config_path())
+        handler = {"run": run_daemon, "poll": lambda c: cmd_poll(c, args.paths),
+                   "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
+                   "status": lambda c: cmd_status(c, args.json)}[args.command]
+        return handler(config)
+    except FeedhubError as exc:
+        print(f"feedhub: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_check(config: Config) -> int:
+    nodes = len(config.nodes) - 1
+    print(f"{config.file}: ok, {len(config.sources)} sources, {nodes} nodes")
+    return 0
+
+
+def cmd_poll(config: Config, paths: Sequence[str]) -> int:
+    sources = [s for s in config.select(list(paths)) if s.enabled]
+    store = Store.for_base_url(config.database, config.base_url)
+    db = Database(store)
+    try:
+        store.sync_sources(config.sources)
+        outcomes = asyncio.run(poll_in_order(config, db, sources))
+        changed = set().union(*(o.changed_nodes for o in outcomes)) if outcomes else set()
+        report = publish(config, store, changed)
+    finally:
+        db.close()
+    failed = [o for o in outcomes if o.error]
+    new = sum(o.new for o in outcomes)
+    updated = sum(o.updated for o in outcomes)
+    print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed; "
+          f"{len(report.written)} feeds written")
+    return 0
+
+
+def cmd_build(config: Config) -> int:
+    store = Store.for_base_url(config.database, config.base_url)
+    try:
+        store.sync_sources(config.sources)
+        report = publish(config, store)
+    finally:
+        store.close()
+    print(f"built {len(report.written) + report.unchanged} feeds "
+          f"({len(report.written)} written) in {report.elapsed_ms} ms")
+    return 0
+
+
+def cmd_serve(config: Config) -> int:
+    store = Store.for_base_url(config.database, config.base_url)
+    db = Database(store)
+
+    async def health() -> tuple[int, dict]:
+        counts = await db.call(store.counts)
+        return 200, {"status": "ok", "sources": {k: v for k, v in counts.items()
+                                                 if k != "entries"},
+                     "entries": counts.get("entries", 0)}
+
+    async def serve() -> None:
+        runner = await start_server(make_app(config.output, health), config.server.host,
+                                    config.server.port)
+        logging.getLogger("feedhub").info("serving %s on http://%s:%d/", config.output,
+                                          config.server.host, config.server.port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        db.close()
+    return 0
+
+
+def cmd_status(config: Config, as_json: bool) -> int:
+    store = Store.for_base_url(config.database, config.base_url)
+    try:
+        store.sync_sources(config.sources)
+        rows = store.status()
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    header = ("SOURCE", "STATE", "LAST POLL", "NEXT POLL", "ENTRIES", "ERROR")
+    table = [header] + [
+        (r.source_id, r.state, r.last_poll or "-", r.next_poll or "-", str(r.entries),
+         r.error or "") for r in rows]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+    return 0
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -1,0 +1,320 @@
+"""Read and validate config.yaml into immutable, typed settings and a tree of sources.
+
+Every error is one line naming the file, the line and the key, e.g.
+``config.yaml:14: polling.interval: '3x' is not a duration (use e.g. 30s, 5m, 2h, 1d)``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from feedhub.errors import ConfigError, UnknownPathError
+from feedhub.filters import check_rule
+from feedhub.model import FeedNode, NodePath, Source, path_str
+from feedhub.paths import safe_segment
+from feedhub.units import parse_duration, parse_size
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+FORMATS = ("atom", "rss", "json")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServerSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class PollingSettings(_Strict):
+    interval: Duration = 1800.0
+    min_interval: Duration = 300.0
+    concurrency: int = Field(16, ge=1, le=1024)
+    per_host: int = Field(2, ge=1, le=64)
+    timeout: Duration = 20.0
+    max_bytes: Size = 10 * 10**6
+    max_redirects: int = Field(5, ge=0, le=20)
+    allow_private: bool = False
+
+
+class PublishSettings(_Strict):
+    entries: int = Field(50, ge=1, le=10000)
+    formats: tuple[str, ...] = ("atom",)
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [f for f in value if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
+        return value
+
+
+class _Settings(_Strict):
+    title: str = "feedhub"
+    base_url: str = "http://127.0.0.1:8080/"
+    database: str = "data/feedhub.db"
+    output: str = "data/public"
+    posts: str | None = "data/posts"
+    server: ServerSettings = ServerSettings()
+    polling: PollingSettings = PollingSettings()
+    publish: PublishSettings = PublishSettings()
+    sources: Any = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        _http_url(value)
+        return value if value.endswith("/") else value + "/"
+
+
+class _Leaf(_Strict):
+    url: str
+    interval: Duration | None = None
+    author: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_rule(rule) for rule in value)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole validated configuration; paths are absolute."""
+
+    file: Path
+    title: str
+    base_url: str
+    database: Path
+    output: Path
+    posts: Path | None
+    server: ServerSettings
+    polling: PollingSettings
+    publish: PublishSettings
+    tree: FeedNode
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every leaf source, in file order."""
+        return [n.source for n in self.tree.walk() if n.source is not None]
+
+    @property
+    def nodes(self) -> list[FeedNode]:
+        """Every node of the tree, the root (the all-feed) first."""
+        return self.tree.walk()
+
+    def select(self, paths: list[str]) -> list[Source]:
+        """The sources under the given ``a/b`` paths (all of them when none are given)."""
+        if not paths:
+            return self.sources
+        by_path = {path_str(n.path): n for n in self.nodes}
+        chosen: dict[str, Source] = {}
+        for raw in paths:
+            node = by_path.get(raw.strip("/"))
+            if node is None:
+                raise UnknownPathError(f"{self.file}: no node {raw!r} in the source tree")
+            for sub in node.walk():
+                if sub.source is not None:
+                    chosen[sub.source.id] = sub.source
+        return list(chosen.values())
+
+
+def default_config_path() -> Path:
+    """``$FEEDHUB_CONFIG`` when set, else ``./config.yaml``."""
+    return Path(os.environ.get("FEEDHUB_CONFIG") or "config.yaml")
+
+
+class _Located:
+    """Line numbers of every key in the YAML document, by key path."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.lines: dict[tuple[str, ...], int] = {}
+
+    def error(self, keys: tuple[Any, ...], message: str) -> ConfigError:
+        keys = tuple(str(k) for k in keys)
+        line = None
+        for n in range(len(keys), -1, -1):
+            if keys[:n] in self.lines:
+                line = self.lines[keys[:n]]
+                break
+        where = f"{self.file}:{line}" if line else str(self.file)
+        key = ".".join(keys)
+        return ConfigError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+    def index(self, node: yaml.Node, keys: tuple[str, ...]) -> None:
+        """Record key lines and refuse duplicate keys, which YAML loaders silently merge."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                name = str(key_node.value)
+                if name in seen:
+                    line = key_node.start_mark.line + 1
+                    where = ".".join((*keys, name))
+                    raise ConfigError(f"{self.file}:{line}: {where}: duplicate key")
+                seen.add(name)
+                self.lines[(*keys, name)] = key_node.start_mark.line + 1
+                self.index(value_node, (*keys, name))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[(*keys, str(i))] = item.start_mark.line + 1
+                self.index(item, (*keys, str(i)))
+
+
+def load_config(file: Path | str | None = None) -> Config:
+    """Read, validate and resolve the configuration; raise ConfigError with one clear line."""
+    path = Path(file) if file is not None else default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (give one with -c or FEEDHUB_CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    loc = _Located(path)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                raise ConfigError(f"{path}: the file is empty")
+            loc.index(root, ())
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the top level must be a mapping of settings")
+    try:
+        settings = _Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(loc, (), exc) from None
+
+    base = path.resolve().parent
+    sources_node = next((v for k, v in root.value if k.value == "sources"), None)
+    if not isinstance(sources_node, yaml.MappingNode) or not sources_node.value:
+        raise loc.error(("sources",), "must be a non-empty tree of topics, sites and routes")
+    children = _build_children(loc, loader_data=data["sources"], node=sources_node, path=(),
+                               polling=settings.polling)
+    return Config(
+        file=path,
+        title=settings.title,
+        base_url=settings.base_url,
+        database=_resolve(base, settings.database),
+        output=_resolve(base, settings.output),
+        posts=_resolve(base, settings.posts) if settings.posts else None,
+        server=settings.server,
+        polling=settings.polling,
+        publish=settings.publish,
+        tree=FeedNode(path=(), children=children),
+    )
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _first_error(loc: _Located, prefix: tuple[str, ...], exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    keys = (*prefix, *(str(k) for k in err["loc"]))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return loc.error(keys, message)
+
+
+def _build_children(
+    loc: _Located, loader_data: dict[Any, Any], node: yaml.MappingNode, path: NodePath,
+    polling: PollingSettings,
+) -> tuple[FeedNode, ...]:
+    """Walk one mapping of the tree; names come from the raw YAML so ``2024`` stays a string."""
+    children: list[FeedNode] = []
+    segments: dict[str, str] = {}
+    for (key_node, value_node), value in zip(node.value, loader_data.values(), strict=True):
+        name = str(key_node.value).strip()
+        child_path = (*path, name)
+        keys = ("sources", *child_path)
+        if not name:
+            raise loc.error(keys, "a node name cannot be empty")
+        segment = safe_segment(name)
+        if segment in segments:
+            raise loc.error(keys, f"clashes with sibling {segments[segment]!r}: both are "
+                                  f"written as {segment!r} on disk")
+        segments[segment] = name
+        if isinstance(value, str):
+            try:
+                leaf = _Leaf(url=value)
+            except ValidationError:
+                raise loc.error(keys, f"{value!r} is not an http(s) URL") from None
+            children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
+        elif isinstance(value, dict) and "url" in value:
+            leaf = _validate_leaf(loc, keys, value)
+            children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
+        elif isinstance(value, dict) and value and isinstance(value_node, yaml.MappingNode):
+            sub = _build_children(loc, value, value_node, child_path, polling)
+            children.append(FeedNode(child_path, children=sub))
+        else:
+            raise loc.error(keys, "must be a URL, a mapping with 'url', or a non-empty "
+                                  "mapping of child nodes")
+    return tuple(children)
+
+
+def _validate_leaf(loc: _Located, keys: tuple[str, ...], value: dict[str, Any]) -> _Leaf:
+    try:
+        return _Leaf.model_validate(value)
+    except ValidationError as exc:
+        raise _first_error(loc, keys, exc) from None
+
+
+def _source(path: NodePath, leaf: _Leaf, polling: PollingSettings) -> Source:
+    return Source(
+        path=path,
+        url=leaf.url,
+        interval=leaf.interval or polling.interval,
+        author=leaf.author,
+        include=leaf.include,
+        exclude=leaf.exclude,
+        enabled=leaf.enabled,
+    )

@@ -1,0 +1,175 @@
+"""Typed records passed between stages. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+NodePath = tuple[str, ...]
+
+
+def path_str(path: NodePath) -> str:
+    """The path as the user writes it: names joined by '/'; the root is ''."""
+    return "/".join(path)
+
+
+def ancestors(path: NodePath) -> list[NodePath]:
+    """Every node from the root down to ``path`` itself, root first."""
+    return [path[:i] for i in range(len(path) + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One leaf of the tree: a feed to poll."""
+
+    path: NodePath
+    url: str
+    interval: float  # seconds
+    author: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @property
+    def id(self) -> str:
+        return path_str(self.path)
+
+    @property
+    def site_name(self) -> str:
+        """The name of the site node: the route's parent, or the leaf itself on a shallow tree."""
+        return self.path[-2] if len(self.path) >= 2 else self.path[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNode:
+    """A node of the tree: every node gets a merged feed; leaves have a source."""
+
+    path: NodePath
+    children: tuple[FeedNode, ...] = ()
+    source: Source | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path[-1] if self.path else ""
+
+    def walk(self) -> list[FeedNode]:
+        """This node and every descendant, parents before children."""
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What feedhub remembers about a source between polls."""
+
+    source_id: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    state: str = "new"  # new, ok, error
+    error: str | None = None
+    error_count: int = 0
+    error_since: str | None = None
+    last_poll: str | None = None
+    last_success: str | None = None
+    next_poll: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of one HTTP exchange; never parsed here."""
+
+    url: str
+    final_url: str
+    status: int | None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    elapsed_ms: int = 0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A normalized entry as parsed from one source, before storage."""
+
+    key: str  # dedup key within the source: id, else link, else content hash
+    source_id_iri: str | None  # the source's own id when it is an absolute IRI
+    title: str
+    link: str | None
+    canonical_link: str | None
+    author: str
+    content: str  # sanitized HTML
+    summary: str  # sanitized HTML
+    published: datetime | None
+    updated: datetime | None
+    categories: tuple[str, ...] = ()
+    thumbnail: str | None = None
+    content_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its own metadata and its normalized entries."""
+
+    title: str
+    link: str | None
+    entries: tuple[Entry, ...]
+    ttl_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """One source fetched and parsed, ready to be stored. The body itself is not kept."""
+
+    source: Source
+    result: FetchResult  # with an empty body: only its hash and size are needed from here on
+    body_hash: str | None
+    size: int
+    parsed: ParsedFeed | None
+    error: str | None
+    at: datetime
+    next_poll: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as read back from the database for publishing."""
+
+    rowid: int
+    atom_id: str
+    title: str
+    link: str | None
+    author: str
+    content: str
+    summary: str
+    published: datetime
+    updated: datetime
+    thumbnail: str | None
+    categories: tuple[str, ...]
+    node_paths: tuple[NodePath, ...]  # every source path the entry came from
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What one poll of one source did, for logging, status and publishing."""
+
+    source_id: str
+    status: int | None
+    new: int = 0
+    updated: int = 0
+    elapsed_ms: int = 0
+    error: str | None = None
+    changed_nodes: frozenset[str] = frozenset()

@@ -1,0 +1,164 @@
+"""Bytes to normalized entries, with feedparser. Never hands feedparser a string it could open.
+
+feedparser treats a ``str`` or ``bytes`` argument as a URL or a file name when it looks like one,
+so the body is always wrapped in a stream.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from feedhub.dedup import canonical_link, content_hash, entry_key, is_absolute_iri
+from feedhub.errors import ParseError
+from feedhub.filters import passes
+from feedhub.model import Entry, ParsedFeed, Source
+from feedhub.sanitize import safe_url, sanitize_html
+from feedhub.text import fold_whitespace, plain_text
+from feedhub.thumbnail import choose_thumbnail
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str],
+               now: datetime) -> ParsedFeed:
+    """Parse a fetched body into a ParsedFeed; raise ParseError when it is not a feed."""
+    content_type = headers.get("content-type", "")
+    if not body.strip():
+        raise ParseError(f"not a feed: empty body from {url}")
+    response_headers = {"content-location": url}
+    if content_type:
+        response_headers["content-type"] = content_type
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=response_headers,
+        resolve_relative_uris=True,
+        sanitize_html=False,  # nh3 sanitizes below, with a stricter allow-list
+    )
+    if not parsed.get("version") and not parsed.entries:
+        kind = content_type.split(";")[0].strip() or "an unknown type"
+        raise ParseError(f"not a feed: got {kind} from {url}")
+    feed = parsed.feed
+    feed_link = safe_url(feed.get("link"))
+    feed_author = _author_name(feed)
+    fallback_author = feed_author or source.author or source.site_name
+    entries = []
+    for raw in parsed.entries:
+        entry = _entry(raw, url, feed_link, fallback_author, now)
+        if passes(entry.title, plain_text(entry.content), source.include, source.exclude):
+            entries.append(entry)
+    return ParsedFeed(
+        title=plain_text(feed.get("title", "")) or source.path[-1],
+        link=feed_link,
+        entries=tuple(entries),
+        ttl_seconds=_ttl(feed),
+    )
+
+
+def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
+           now: datetime) -> Entry:
+    link = safe_url(urljoin(url, raw["link"])) if raw.get("link") else None
+    title = plain_text(raw.get("title", ""))
+    content, summary = _bodies(raw)
+    chash = content_hash(title, plain_text(content))
+    guid = raw.get("id") or None
+    published = _when(raw.get("published_parsed"), now)
+    updated = _when(raw.get("updated_parsed"), now)
+    base = link or feed_link or url
+    thumbnail = choose_thumbnail(
+        media_thumbnails=raw.get("media_thumbnail") or (),
+        media_contents=raw.get("media_content") or (),
+        enclosures=[lk for lk in raw.get("links", ()) if lk.get("rel") == "enclosure"],
+        itunes_image=(raw.get("image") or {}).get("href"),
+        content=content,
+        summary=summary,
+        base=base,
+    )
+    return Entry(
+        key=entry_key(guid, link, chash),
+        source_id_iri=guid.strip() if is_absolute_iri(guid) else None,
+        title=title or _untitled(content, link),
+        link=link,
+        canonical_link=canonical_link(link),
+        author=_author_name(raw) or fallback_author,
+        content=content,
+        summary=summary,
+        published=published,
+        updated=updated,
+        categories=_categories(raw),
+        thumbnail=thumbnail,
+        content_hash=chash,
+    )
+
+
+def _bodies(raw: Mapping[str, Any]) -> tuple[str, str]:
+    """Sanitized (content, summary); a feed with only a description gives it as the content."""
+    contents = raw.get("content") or []
+    best = max(contents, key=lambda c: ("html" in c.get("type", ""), len(c.get("value", ""))),
+               default=None)
+    content = _as_html(best) if best else ""
+    summary = _as_html(raw.get("summary_detail")) if raw.get("summary") else ""
+    if not content:
+        return summary, ""
+    return content, ("" if fold_whitespace(summary) == fold_whitespace(content) else summary)
+
+
+def _as_html(detail: Mapping[str, Any] | None) -> str:
+    if not detail:
+        return ""
+    value = detail.get("value", "")
+    if "html" not in detail.get("type", "text/html"):
+        value = html.escape(value).replace("\n", "<br>")
+    return sanitize_html(value).strip()
+
+
+def _author_name(obj: Mapping[str, Any]) -> str:
+    detail = obj.get("author_detail") or {}
+    name = detail.get("name") or obj.get("author") or ""
+    if not name:
+        authors = [a.get("name") for a in obj.get("authors") or () if a.get("name")]
+        name = ", ".join(authors)
+    return plain_text(name)
+
+
+def _categories(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for tag in raw.get("tags") or ():
+        name = plain_text(tag.get("label") or tag.get("term") or "")
+        if name:
+            seen.setdefault(name, None)
+    return tuple(seen)
+
+
+def _when(value: time.struct_time | None, now: datetime) -> datetime | None:
+    """A feedparser date (UTC) as an aware datetime; None when absent or implausibly future."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return None if when > now + FUTURE_TOLERANCE else when
+
+
+def _untitled(content: str, link: str | None) -> str:
+    text = plain_text(content)
+    if text:
+        return text[:80] + ("…" if len(text) > 80 else "")
+    return link or "(untitled)"
+
+
+def _ttl(feed: Mapping[str, Any]) -> float | None:
+    try:
+        minutes = float(feed.get("ttl"))
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60 if minutes > 0 else None

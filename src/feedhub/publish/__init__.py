@@ -1,0 +1,1 @@
+"""Everything written for readers, derived from the store and rebuildable at any time."""

@@ -1,0 +1,377 @@
+"""The SQLite database, through sqlite-utils: the single source of truth.
+
+Tables: ``sources`` (polling state), ``entries`` (one row per article), ``entry_sources`` (which
+source knows an entry under which dedup key), ``entry_nodes`` (every tree node an entry belongs
+to, with its sort date, so a node's feed is one indexed range scan) and ``fetches`` (a log).
+Each fetched feed is stored in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from feedhub.dedup import mint_atom_id
+from feedhub.errors import StoreError
+from feedhub.model import (
+    Entry,
+    NodePath,
+    Polled,
+    PollOutcome,
+    Source,
+    SourceState,
+    StoredEntry,
+    ancestors,
+    path_str,
+)
+
+SCHEMA_VERSION = 1
+FETCH_LOG_DAYS = 30
+
+
+def iso(when: datetime) -> str:
+    """UTC, second precision, ``Z`` suffix: sorts as text and reads back exactly."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    """The inverse of :func:`iso`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One row of ``feedhub status``."""
+
+    source_id: str
+    url: str
+    state: str
+    last_poll: str | None
+    next_poll: str | None
+    entries: int
+    error: str | None
+    error_count: int
+    last_status: int | None
+
+
+def _signature(e: Entry) -> str:
+    """What makes an entry 'changed': any field a reader would see."""
+    fields = [e.title, e.link or "", e.author, e.content, e.summary, e.thumbnail or "",
+              "\x1f".join(e.categories)]
+    return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
+
+
+class Store:
+    """The feedhub database. Not thread-safe: use it from one thread at a time."""
+
+    def __init__(self, path: Path, authority: str = "feedhub") -> None:
+        self.path = path
+        self.authority = authority
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        self._migrate()
+
+    @classmethod
+    def for_base_url(cls, path: Path, base_url: str) -> Store:
+        """A store whose minted ids use the hub's host as their tag authority."""
+        return cls(path, authority=urlsplit(base_url).hostname or "feedhub")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self.db
+        with db.conn:
+            db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            version = int(next(iter(db.execute(
+                "SELECT coalesce((SELECT value FROM meta WHERE key='schema'), '0')").fetchone())))
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: made by a newer feedhub (schema {version})")
+            if version < 1:
+                self._create_v1()
+            db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["sources"].create({
+            "id": str, "path": str, "url": str, "active": int, "state": str,
+            "etag": str, "last_modified": str, "body_hash": str,
+            "last_poll": str, "last_success": str, "next_poll": str, "last_status": int,
+            "error": str, "error_count": int, "error_since": str,
+            "feed_title": str, "feed_link": str, "ttl": float,
+        }, pk="id", defaults={"active": 1, "state": "new", "error_count": 0})
+        db["entries"].create({
+            "id": int, "atom_id": str, "source_id": str, "key": str, "link": str,
+            "canonical_link": str, "title": str, "author": str, "content": str, "summary": str,
+            "published": str, "updated": str, "first_seen": str, "thumbnail": str,
+            "categories": str, "content_hash": str, "signature": str,
+        }, pk="id", not_null={"atom_id", "source_id", "title", "published", "updated"})
+        db["entries"].create_index(["atom_id"], unique=True)
+        db["entries"].create_index(["canonical_link"])
+        db["entry_sources"].create(
+            {"source_id": str, "key": str, "entry_id": int}, pk=("source_id", "key"),
+            foreign_keys=[("entry_id", "entries", "id")])
+        db["entry_sources"].create_index(["entry_id"])
+        db["entry_nodes"].create(
+            {"node": str, "entry_id": int, "published": str}, pk=("node", "entry_id"),
+            foreign_keys=[("entry_id", "entries", "id")])
+        db["entry_nodes"].create_index(["node", "published", "entry_id"])
+        db["entry_nodes"].create_index(["entry_id"])
+        db["fetches"].create({
+            "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
+            "new": int, "updated": int, "error": str,
+        }, pk="id")
+        db["fetches"].create_index(["source_id", "at"])
+        db["fetches"].create_index(["at"])
+
+    # -- sources --------------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source]) -> None:
+        """Make the sources table match the config: new rows, moved URLs reset, removed ones idle.
+
+        Entries of removed or disabled sources leave the published feeds (their node links are
+        recomputed) but stay stored, so re-adding the source brings them back.
+        """
+        db = self.db
+        wanted = {s.id: s for s in sources if s.enabled}
+        existing = {r["id"]: r for r in db["sources"].rows}
+        touched: set[str] = set()
+        with db.conn:
+            for sid, src in wanted.items():
+                row = existing.get(sid)
+                if row is None:
+                    db["sources"].insert({"id": sid, "path": json.dumps(list(src.path),
+                                          ensure_ascii=False), "url": src.url, "active": 1,
+                                          "state": "new", "error_count": 0})
+                    continue
+                changes: dict[str, Any] = {}
+                if row["url"] != src.url:
+                    # A new URL is a new conversation with a server: forget what the old one said.
+                    changes.update(url=src.url, etag=None, last_modified=None, body_hash=None,
+                                   state="new", error=None, error_count=0, error_since=None,
+                                   next_poll=None)
+                if not row["active"]:
+                    changes["active"] = 1
+                    touched.add(sid)
+                if changes:
+                    db["sources"].update(sid, changes)
+            for sid, row in existing.items():
+                if sid not in wanted and row["active"]:
+                    db["sources"].update(sid, {"active": 0})
+                    touched.add(sid)
+            if touched:
+                ids = [r[0] for r in db.execute(
+                    f"SELECT DISTINCT entry_id FROM entry_sources WHERE source_id IN "
+                    f"({','.join('?' * len(touched))})", list(touched))]
+                self._relink(ids)
+
+    def state(self, source_id: str) -> SourceState:
+        """The remembered polling state of a source (a fresh one if never seen)."""
+        try:
+            row = self.db["sources"].get(source_id)
+        except sqlite_utils.db.NotFoundError:
+            return SourceState(source_id=source_id, url="")
+        return SourceState(
+            source_id=source_id, url=row["url"], etag=row["etag"],
+            last_modified=row["last_modified"], state=row["state"], error=row["error"],
+            error_count=row["error_count"] or 0, error_since=row["error_since"],
+            last_poll=row["last_poll"], last_success=row["last_success"],
+            next_poll=row["next_poll"], body_hash=row["body_hash"],
+        )
+
+    # -- one poll -------------------------------------------------------------------------------
+
+    def record_poll(self, polled: Polled) -> PollOutcome:
+        """Store what one poll of a source brought and when it is next due, in one transaction."""
+        db = self.db
+        source, result, parsed, error, now = (polled.source, polled.result, polled.parsed,
+                                              polled.error, polled.at)
+        new = updated = 0
+        changed: set[int] = set()
+        with db.conn:
+            if parsed is not None:
+                for entry in parsed.entries:
+                    outcome, entry_id = self._store_entry(source, entry, now)
+                    if outcome == "new":
+                        new += 1
+                    elif outcome == "updated":
+                        updated += 1
+                    if outcome != "same":
+                        changed.add(entry_id)
+            state = self.state(source.id)
+            changes: dict[str, Any] = {"last_poll": iso(now), "last_status": result.status,
+                                       "next_poll": iso(polled.next_poll)}
+            if error is None:
+                changes.update(state="ok", error=None, error_count=0, error_since=None,
+                               last_success=iso(now))
+                if result.status != 304:
+                    # Refreshed on every 200, even when the body turns out to be unchanged.
+                    changes.update(etag=result.etag, last_modified=result.last_modified)
+                    if polled.body_hash:
+                        changes["body_hash"] = polled.body_hash
+                elif result.etag or result.last_modified:
+                    changes.update(etag=result.etag, last_modified=result.last_modified)
+                if parsed is not None:
+                    changes.update(feed_title=parsed.title, feed_link=parsed.link,
+                                   ttl=parsed.ttl_seconds)
+            else:
+                changes.update(state="error", error=error, error_count=state.error_count + 1,
+                               error_since=state.error_since or iso(now))
+            db["sources"].update(source.id, changes)
+            db["fetches"].insert({
+                "source_id": source.id, "at": iso(now), "status": result.status,
+                "ms": result.elapsed_ms, "bytes": polled.size, "new": new,
+                "updated": updated, "error": error,
+            })
+            db.execute("DELETE FROM fetches WHERE at < ?",
+                       [iso(now - timedelta(days=FETCH_LOG_DAYS))])
+            nodes = self._nodes_of(changed)
+        return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
+                           elapsed_ms=result.elapsed_ms, error=error, changed_nodes=nodes)
+
+    def _store_entry(self, source: Source, e: Entry, now: datetime) -> tuple[str, int]:
+        """Insert, update or link one entry; returns ('new'|'updated'|'same', entry id)."""
+        db = self.db
+        known = db.execute("SELECT entry_id FROM entry_sources WHERE source_id=? AND key=?",
+                           [source.id, e.key]).fetchone()
+        signature = _signature(e)
+        if known:
+            entry_id = known[0]
+            row = db.execute("SELECT source_id, signature, updated FROM entries WHERE id=?",
+                             [entry_id]).fetchone()
+            # Only the source an entry came from may edit it, so two sources carrying the same
+            # article with different markup cannot flip it back and forth on every poll.
+            if row[0] != source.id or row[1] == signature:
+                return "same", entry_id
+            stored_updated = from_iso(row[2])
+            fresh = e.updated if e.updated and e.updated > stored_updated else now
+            db["entries"].update(entry_id, {**self._fields(e), "signature": signature,
+                                            "updated": iso(max(fresh, stored_updated))})
+            return "updated", entry_id
+        atom_id = e.source_id_iri
+        twin = None
+        if atom_id:
+            twin = db.execute("SELECT id FROM entries WHERE atom_id=?", [atom_id]).fetchone()
+        if twin is None and e.canonical_link:
+            twin = db.execute("SELECT id FROM entries WHERE canonical_link=? ORDER BY id LIMIT 1",
+                              [e.canonical_link]).fetchone()
+        if twin is not None:
+            entry_id = twin[0]
+            db["entry_sources"].insert({"source_id": source.id, "key": e.key,
+                                        "entry_id": entry_id})
+            self._relink([entry_id])
+            return "new", entry_id
+        published = e.published or e.updated or now
+        updated = max(e.updated or published, published)
+        record = {
+            **self._fields(e),
+            "atom_id": atom_id or mint_atom_id(self.authority, now.strftime("%Y-%m-%d"),
+                                               source.id, e.key),
+            "source_id": source.id, "key": e.key, "canonical_link": e.canonical_link,
+            "published": iso(published), "updated": iso(updated), "first_seen": iso(now),
+            "content_hash": e.content_hash, "signature": signature,
+        }
+        entry_id = db["entries"].insert(record).last_pk
+        db["entry_sources"].insert({"source_id": source.id, "key": e.key, "entry_id": entry_id})
+        db["entry_nodes"].insert_all(
+            {"node": path_str(p), "entry_id": entry_id, "published": record["published"]}
+            for p in ancestors(source.path))
+        return "new", entry_id
+
+    @staticmethod
+    def _fields(e: Entry) -> dict[str, Any]:
+        return {"title": e.title, "link": e.link, "author": e.author, "content": e.content,
+                "summary": e.summary, "thumbnail": e.thumbnail,
+                "categories": json.dumps(list(e.categories), ensure_ascii=False)}
+
+    def _relink(self, entry_ids: Iterable[int]) -> None:
+        """Recompute the tree nodes of entries from the active sources that carry them."""
+        db = self.db
+        for entry_id in entry_ids:
+            db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
+            rows = db.execute(
+                "SELECT s.path, e.published FROM entry_sources es "
+                "JOIN sources s ON s.id = es.source_id JOIN entries e ON e.id = es.entry_id "
+                "WHERE es.entry_id=? AND s.active=1", [entry_id]).fetchall()
+            nodes = {path_str(p) for path, _ in rows for p in ancestors(tuple(json.loads(path)))}
+            if rows:
+                db["entry_nodes"].insert_all(
+                    ({"node": n, "entry_id": entry_id, "published": rows[0][1]} for n in nodes),
+                    ignore=True)
+
+    def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
+        if not entry_ids:
+            return frozenset()
+        ids = sorted(entry_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT node FROM entry_nodes WHERE entry_id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return frozenset(found)
+
+    # -- reading for publishing -----------------------------------------------------------------
+
+    def entries_for_node(self, node: NodePath, limit: int) -> list[StoredEntry]:
+        """The newest ``limit`` entries of a node, newest first, each with its source paths."""
+        rows = self.db.execute(
+            "SELECT e.id, e.atom_id, e.title, e.link, e.author, e.content, e.summary, "
+            "e.published, e.updated, e.thumbnail, e.categories "
+            "FROM entry_nodes n JOIN entries e ON e.id = n.entry_id WHERE n.node = ? "
+            "ORDER BY n.published DESC, n.entry_id DESC LIMIT ?", [path_str(node), limit],
+        ).fetchall()
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        paths: dict[int, list[NodePath]] = {i: [] for i in ids}
+        for entry_id, path in self.db.execute(
+            "SELECT es.entry_id, s.path FROM entry_sources es JOIN sources s ON s.id=es.source_id "
+            f"WHERE s.active=1 AND es.entry_id IN ({','.join('?' * len(ids))}) "
+            "ORDER BY es.rowid", ids,
+        ):
+            paths[entry_id].append(tuple(json.loads(path)))
+        return [
+            StoredEntry(
+                rowid=r[0], atom_id=r[1], title=r[2], link=r[3], author=r[4] or "",
+                content=r[5] or "", summary=r[6] or "", published=from_iso(r[7]),
+                updated=from_iso(r[8]), thumbnail=r[9],
+                categories=tuple(json.loads(r[10] or "[]")), node_paths=tuple(paths[r[0]]),
+            )
+            for r in rows
+        ]
+
+    def status(self) -> list[SourceStatus]:
+        """Every active source with its state and entry count, in id order."""
+        rows = self.db.execute(
+            "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
+            "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
+            "s.error, s.error_count, s.last_status FROM sources s WHERE s.active=1 ORDER BY s.id"
+        ).fetchall()
+        return [SourceStatus(*r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Sources by state, plus the number of stored entries."""
+        out = {r[0]: r[1] for r in self.db.execute(
+            "SELECT state, count(*) FROM sources WHERE active=1 GROUP BY state")}
+        out["entries"] = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        return out

@@ -1,0 +1,146 @@
+"""Shared test fixtures: a feed server on 127.0.0.1 that records every request, and helpers
+to write a config file and drive the ``feedhub`` command as a user does."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str
+    last_modified: str = field(default_factory=lambda: formatdate(1630000000, usegmt=True))
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
+
+
+def _not_modified(headers: dict[str, str], route: Route) -> bool:
+    # RFC 9110 13.2.2: If-None-Match, when present, decides alone.
+    if "if-none-match" in headers:
+        return headers["if-none-match"] == route.etag
+    return headers.get("if-modified-since") == route.last_modified
+
+
+class FeedServer:
+    """Serves named fixture feeds with ETag and Last-Modified, answering 304 when they match."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                route = server.routes.get(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if route is None:
+                    status, body, extra = 404, b"not found", {"Content-Type": "text/plain"}
+                elif _not_modified(headers, route):
+                    status, body, extra = 304, b"", {"ETag": route.etag}
+                else:
+                    status, body = 200, route.body
+                    extra = {"Content-Type": route.content_type, "ETag": route.etag,
+                             "Last-Modified": route.last_modified}
+                with server._lock:
+                    server.requests.append(Recorded(self.path, headers, status))
+                self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve_fixture(self, path: str, name: str, content_type: str = "application/xml") -> str:
+        self.routes[path] = Route((FIXTURES / name).read_bytes(), content_type)
+        return self.url(path)
+
+    def serve(self, path: str, body: bytes, content_type: str = "application/xml",
+              last_modified: str | None = None) -> str:
+        self.routes[path] = Route(body, content_type,
+                                  last_modified or formatdate(1630000000, usegmt=True))
+        return self.url(path)
+
+    def requests_for(self, path: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(directory: Path, sources_yaml: str, *, port: int | None = None,
+                 extra: str = "") -> Path:
+    """A config file for tests: local addresses allowed, data under ``directory``."""
+    port = port or free_port()
+    text = (
+        "title: 测试速递\n"
+        f"base_url: http://127.0.0.1:{port}/\n"
+        "database: data/feedhub.db\n"
+        "output: data/public\n"
+        "posts: null\n"
+        f"server: {{host: 127.0.0.1, port: {port}}}\n"
+        "polling: {interval: 30m, min_interval: 1s, timeout: 5s, allow_private: true}\n"
+        f"{extra}"
+        "sources:\n" + sources_yaml
+    )
+    path = directory / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def feedhub(*args: str, cwd: Path | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the ``feedhub`` command line in a child process, as a user would."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("FEEDHUB_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "feedhub", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
