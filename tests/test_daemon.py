@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 import feedparser
 import pytest
-
 from conftest import FeedServer, free_port, write_config
 
 
@@ -90,7 +89,7 @@ def test_daemon_polls_serves_304_and_stops_cleanly_on_sigterm(daemon: Daemon) ->
     assert headers["Content-Type"].startswith("application/atom+xml")
     assert len(feedparser.parse(body).entries) == 3
 
-    status, headers2, body2 = get(daemon.url("feeds/新媒体/鸟哥笔记/首页.atom"),
+    status, _, body2 = get(daemon.url("feeds/新媒体/鸟哥笔记/首页.atom"),
                                   {"If-None-Match": headers["Etag"]})
     assert status == 304 and body2 == b""
     status, _, _ = get(daemon.url("feeds/新媒体/鸟哥笔记/首页.atom"),

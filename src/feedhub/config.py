@@ -231,8 +231,7 @@ def load_config(file: Path | str | None = None) -> Config:
     sources_node = next((v for k, v in root.value if k.value == "sources"), None)
     if not isinstance(sources_node, yaml.MappingNode) or not sources_node.value:
         raise loc.error(("sources",), "must be a non-empty tree of topics, sites and routes")
-    children = _build_children(loc, loader_data=data["sources"], node=sources_node, path=(),
-                               polling=settings.polling)
+    children = _build_children(loc, sources_node, (), settings.polling, {})
     return Config(
         file=path,
         title=settings.title,
@@ -265,14 +264,22 @@ def _first_error(loc: _Located, prefix: tuple[str, ...], exc: ValidationError) -
     return loc.error(keys, message)
 
 
-def _build_children(
-    loc: _Located, loader_data: dict[Any, Any], node: yaml.MappingNode, path: NodePath,
-    polling: PollingSettings,
-) -> tuple[FeedNode, ...]:
-    """Walk one mapping of the tree; names come from the raw YAML so ``2024`` stays a string."""
+def _construct(node: yaml.Node) -> Any:
+    """The Python value of one YAML node, typed as YAML types it (numbers, booleans, ...)."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _build_children(loc: _Located, node: yaml.MappingNode, path: NodePath,
+                    polling: PollingSettings, taken: dict[str, NodePath]) -> tuple[FeedNode, ...]:
+    """Walk one mapping of the tree from the raw YAML nodes, so a name like ``01`` or ``on``
+    stays exactly the string the user wrote."""
     children: list[FeedNode] = []
     segments: dict[str, str] = {}
-    for (key_node, value_node), value in zip(node.value, loader_data.values(), strict=True):
+    for key_node, value_node in node.value:
         name = str(key_node.value).strip()
         child_path = (*path, name)
         keys = ("sources", *child_path)
@@ -283,17 +290,25 @@ def _build_children(
             raise loc.error(keys, f"clashes with sibling {segments[segment]!r}: both are "
                                   f"written as {segment!r} on disk")
         segments[segment] = name
-        if isinstance(value, str):
+        joined = path_str(child_path)
+        if joined in taken:
+            # A name containing '/' would make command-line paths ambiguous.
+            raise loc.error(keys, f"the path {joined!r} also names {taken[joined]!r}")
+        taken[joined] = child_path
+        is_mapping = isinstance(value_node, yaml.MappingNode)
+        raw_keys = {str(k.value) for k, _ in value_node.value} if is_mapping else set()
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":str"):
             try:
-                leaf = _Leaf(url=value)
+                leaf = _Leaf(url=value_node.value)
             except ValidationError:
-                raise loc.error(keys, f"{value!r} is not an http(s) URL") from None
+                raise loc.error(keys, f"{value_node.value!r} is not an http(s) URL") from None
             children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
-        elif isinstance(value, dict) and "url" in value:
-            leaf = _validate_leaf(loc, keys, value)
+        elif is_mapping and "url" in raw_keys:
+            value = _construct(value_node)
+            leaf = _validate_leaf(loc, keys, {str(k): v for k, v in value.items()})
             children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
-        elif isinstance(value, dict) and value and isinstance(value_node, yaml.MappingNode):
-            sub = _build_children(loc, value, value_node, child_path, polling)
+        elif is_mapping and value_node.value:
+            sub = _build_children(loc, value_node, child_path, polling, taken)
             children.append(FeedNode(child_path, children=sub))
         else:
             raise loc.error(keys, "must be a URL, a mapping with 'url', or a non-empty "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import html
 import io
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,8 @@ from feedhub.text import fold_whitespace, plain_text
 from feedhub.thumbnail import choose_thumbnail
 
 FUTURE_TOLERANCE = timedelta(days=1)
+_EMAIL_THEN_NAME = re.compile(r"^[^\s@()]+@[^\s@()]+\s*\((?P<name>[^)]+)\)$")
+_NAME_THEN_EMAIL = re.compile(r"^(?P<name>[^<]+?)\s*<[^<>\s@]+@[^<>\s]+>$")
 
 
 def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str],
@@ -34,9 +37,10 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     content_type = headers.get("content-type", "")
     if not body.strip():
         raise ParseError(f"not a feed: empty body from {url}")
-    response_headers = {"content-location": url}
-    if content_type:
-        response_headers["content-type"] = content_type
+    # Without a Content-Type feedparser assumes HTTP's old ISO-8859-1 default; XML's own rules
+    # (BOM, then the encoding declaration, then UTF-8) are what a missing header should mean.
+    response_headers = {"content-location": url,
+                        "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers=response_headers,
@@ -70,8 +74,9 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
     content, summary = _bodies(raw)
     chash = content_hash(title, plain_text(content))
     guid = raw.get("id") or None
-    published = _when(raw.get("published_parsed"), now)
-    updated = _when(raw.get("updated_parsed"), now)
+    # dict.get: FeedParserDict.get would silently map a missing published to updated.
+    published = _when(dict.get(raw, "published_parsed"), now)
+    updated = _when(dict.get(raw, "updated_parsed"), now)
     base = link or feed_link or url
     thumbnail = choose_thumbnail(
         media_thumbnails=raw.get("media_thumbnail") or (),
@@ -121,12 +126,16 @@ def _as_html(detail: Mapping[str, Any] | None) -> str:
 
 
 def _author_name(obj: Mapping[str, Any]) -> str:
-    detail = obj.get("author_detail") or {}
-    name = detail.get("name") or obj.get("author") or ""
-    if not name:
-        authors = [a.get("name") for a in obj.get("authors") or () if a.get("name")]
-        name = ", ".join(authors)
-    return plain_text(name)
+    """The display name of an entry's or feed's author, without the e-mail address RSS adds."""
+    raw = plain_text(obj.get("author") or "")
+    # RSS writes "email (Name)"; others write "Name <email>". feedparser's own split of these
+    # mangles non-ASCII names, so the name is taken from the raw text.
+    if match := _EMAIL_THEN_NAME.match(raw) or _NAME_THEN_EMAIL.match(raw):
+        return match.group("name").strip()
+    if raw:
+        return raw
+    names = [a.get("name") for a in obj.get("authors") or () if a.get("name")]
+    return plain_text(", ".join(names))
 
 
 def _categories(raw: Mapping[str, Any]) -> tuple[str, ...]:

@@ -21,14 +21,14 @@ def next_poll(
 
     ``interval`` is the configured one; an RSS ``<ttl>`` may lengthen it; while the source keeps
     failing the delay doubles per consecutive error. The result is bounded by ``min_interval``
-    and a day, then spread by +-10% using ``rand`` (a number in [0, 1) supplied by the caller).
+    and a day after being spread by +-10% using ``rand`` (a number in [0, 1) from the caller).
     """
     delay = max(interval, ttl or 0.0)
     if error_count > 0:
         delay = delay * 2 ** min(error_count - 1, 16)
-    delay = min(max(delay, min_interval), max(MAX_INTERVAL, min_interval))
     delay *= 1 + JITTER * (2 * rand - 1)
-    return now + timedelta(seconds=max(delay, min_interval * (1 - JITTER)))
+    # Bounds after jitter: min_interval is a promise to site owners, the cap one to users.
+    return now + timedelta(seconds=min(max(delay, min_interval), max(MAX_INTERVAL, min_interval)))
 
 
 def first_poll_delay(index: int, count: int, spread: float) -> float:

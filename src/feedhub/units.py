@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
@@ -29,8 +30,8 @@ def parse_duration(value: object) -> float:
         seconds = sum(float(n) * _DURATION_SECONDS[u.lower()] for n, u in parts)
     else:
         raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 5m, 2h, 1d)")
-    if seconds <= 0:
-        raise ValueError(f"{value!r} must be longer than zero")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{value!r} must be a finite duration longer than zero")
     return seconds
 
 

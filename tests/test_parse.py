@@ -1,0 +1,114 @@
+"""Parsing fetched bytes into normalized entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from feedhub.errors import ParseError
+from feedhub.parse import parse_feed
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+SRC_URL = "https://feeds.example/rss"
+
+
+def source(**kwargs):
+    from feedhub.model import Source
+
+    return Source(path=("科技", "某站", "最新"), url=SRC_URL, interval=1800, **kwargs)
+
+
+def rss(items: str, channel_extra: str = "", decl: str = "") -> str:
+    return (f"{decl}<rss version='2.0'><channel><title>某站</title>"
+            f"<link>https://site.example/</link>{channel_extra}{items}</channel></rss>")
+
+
+def test_utf8_without_any_declared_encoding_is_read_as_utf8() -> None:
+    body = rss("<item><title>没有声明的编码</title></item>").encode("utf-8")
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.title == "没有声明的编码"
+
+
+def test_gbk_feed_declared_in_the_xml_declaration_is_decoded() -> None:
+    body = rss("<item><title>国标编码的标题</title></item>",
+               decl="<?xml version='1.0' encoding='gbk'?>").encode("gbk")
+    (entry,) = parse_feed(body, source(), SRC_URL, {"content-type": "application/xml"},
+                          NOW).entries
+    assert entry.title == "国标编码的标题"
+
+
+@pytest.mark.parametrize(("body", "content_type", "message"), [
+    (b"", "application/rss+xml", "not a feed: empty body from https://feeds.example/rss"),
+    (b"  \n ", "text/xml", "not a feed: empty body from"),
+    (b"<html><body><p>hello</p></body></html>", "text/html; charset=utf-8",
+     "not a feed: got text/html from https://feeds.example/rss"),
+    (b"\x00\x01garbage\xff", "", "not a feed: got an unknown type from"),
+])
+def test_non_feeds_are_refused_with_a_clear_message(body: bytes, content_type: str,
+                                                     message: str) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    with pytest.raises(ParseError, match="^" + message.replace(".", r"\.").replace("/", "/")):
+        parse_feed(body, source(), SRC_URL, headers, NOW)
+
+
+def test_a_body_that_looks_like_a_path_is_never_opened() -> None:
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(b"/etc/passwd", source(), SRC_URL, {"content-type": "text/plain"}, NOW)
+
+
+def test_future_dates_are_not_trusted() -> None:
+    body = rss("<item><title>来自未来</title><pubDate>Mon, 01 Jan 2035 00:00:00 GMT</pubDate>"
+               "</item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.published is None
+
+
+def test_dates_in_any_zone_become_utc() -> None:
+    body = rss("<item><title>东八区</title><pubDate>Wed, 01 May 2024 08:00:00 +0800</pubDate>"
+               "</item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.published == datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
+
+
+def test_author_falls_back_to_the_config_author_then_the_site_name() -> None:
+    body = rss("<item><title>无作者</title></item>").encode()
+    (with_config,) = parse_feed(body, source(author="编辑"), SRC_URL, {}, NOW).entries
+    (bare,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert with_config.author == "编辑"
+    assert bare.author == "某站"
+
+
+@pytest.mark.parametrize("written", ["ed@site.example (总编)", "总编 <ed@site.example>", "总编"])
+def test_author_name_is_taken_without_the_email(written: str) -> None:
+    body = rss(f"<item><title>x</title><author>{written.replace('<', '&lt;')}</author></item>")
+    (entry,) = parse_feed(body.encode(), source(), SRC_URL, {}, NOW).entries
+    assert entry.author == "总编"
+
+
+def test_feed_author_beats_config_author() -> None:
+    body = rss("<item><title>无作者</title></item>",
+               channel_extra="<managingEditor>ed@site.example (总编)</managingEditor>").encode()
+    (entry,) = parse_feed(body, source(author="编辑"), SRC_URL, {}, NOW).entries
+    assert entry.author == "总编"
+
+
+def test_include_and_exclude_rules_filter_entries() -> None:
+    body = rss("<item><title>苹果发布会</title></item><item><title>安卓新机</title></item>"
+               "<item><title>苹果广告</title><description>推广</description></item>").encode()
+    kept = parse_feed(body, source(include=("苹果",), exclude=("/推广|赞助/",)), SRC_URL, {},
+                      NOW).entries
+    assert [e.title for e in kept] == ["苹果发布会"]
+
+
+def test_ttl_is_read_in_seconds() -> None:
+    body = rss("<item><title>x</title></item>", channel_extra="<ttl>90</ttl>").encode()
+    assert parse_feed(body, source(), SRC_URL, {}, NOW).ttl_seconds == 5400
+
+
+def test_plain_text_description_is_escaped_not_interpreted() -> None:
+    body = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><entry><title>文本</title>"
+            "<id>urn:x:1</id><summary type='text'>a &lt;script&gt; b\nc</summary></entry>"
+            "</feed>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.content == "a &lt;script&gt; b<br>c"

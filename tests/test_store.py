@@ -1,0 +1,147 @@
+"""Storage: dedup within and across sources, updates in place, source lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from feedhub.model import FetchResult, Polled, Source
+from feedhub.parse import parse_feed
+from feedhub.store import Store
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+A = Source(path=("科技", "站点", "甲"), url="https://a.example/feed", interval=1800)
+B = Source(path=("新媒体", "站点", "乙"), url="https://b.example/feed", interval=1800)
+
+
+def rss(*items: str) -> bytes:
+    return ("<rss version='2.0'><channel><title>t</title><link>https://site.example/</link>"
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def item(title: str, *, guid: str | None = None, link: str | None = None,
+         body: str = "body", date: str = "Wed, 01 May 2024 08:00:00 GMT") -> str:
+    parts = [f"<title>{title}</title>", f"<description>{body}</description>",
+             f"<pubDate>{date}</pubDate>"]
+    if guid:
+        parts.append(f"<guid isPermaLink='false'>{guid}</guid>")
+    if link:
+        parts.append(f"<link>{link}</link>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "db.sqlite", authority="hub.example")
+    s.sync_sources([A, B])
+    return s
+
+
+def poll(store: Store, source: Source, body: bytes, now: datetime = NOW):
+    parsed = parse_feed(body, source, source.url, {}, now)
+    result = FetchResult(url=source.url, final_url=source.url, status=200)
+    return store.record_poll(Polled(source, result, None, len(body), parsed, None, now,
+                                    now + timedelta(minutes=30)))
+
+
+def titles(store: Store, node: tuple[str, ...] = ()) -> list[str]:
+    return [e.title for e in store.entries_for_node(node, 100)]
+
+
+def test_entries_are_deduplicated_by_id_then_link_then_content(store: Store) -> None:
+    feed = rss(item("有 id", guid="g1", link="https://x.example/1"),
+               item("只有链接", link="https://x.example/2"),
+               item("什么都没有", body="独一无二的正文"))
+    first = poll(store, A, feed)
+    assert (first.new, first.updated) == (3, 0)
+    again = poll(store, A, feed, NOW + timedelta(hours=1))
+    assert (again.new, again.updated) == (0, 0)
+    assert sorted(titles(store)) == sorted(["有 id", "只有链接", "什么都没有"])
+
+
+def test_reordered_feed_and_whitespace_changes_create_nothing(store: Store) -> None:
+    one = item("无 id 甲", body="正文 甲")
+    two = item("无 id 乙", body="正文 乙")
+    poll(store, A, rss(one, two))
+    spaced = item("无 id 乙", body="  正文\n\n 乙 ")
+    later = poll(store, A, rss(spaced, one), NOW + timedelta(hours=1))
+    assert later.new == 0
+    assert len(titles(store)) == 2
+
+
+def test_edited_entry_is_updated_in_place_with_a_new_updated_time(store: Store) -> None:
+    poll(store, A, rss(item("标题", guid="g1", body="旧正文")))
+    (before,) = store.entries_for_node((), 10)
+    outcome = poll(store, A, rss(item("标题（修订）", guid="g1", body="新正文")),
+                   NOW + timedelta(hours=2))
+    assert (outcome.new, outcome.updated) == (0, 1)
+    (after,) = store.entries_for_node((), 10)
+    assert after.atom_id == before.atom_id
+    assert after.title == "标题（修订）" and "新正文" in after.content
+    assert after.updated == NOW + timedelta(hours=2)
+    assert after.published == before.published
+
+
+def test_same_article_in_two_sources_is_stored_once_with_both_paths(store: Store) -> None:
+    poll(store, A, rss(item("原文", guid="a1", link="https://news.example/p?id=7&utm_source=a")))
+    outcome = poll(store, B, rss(item("转载", guid="b1",
+                                      link="HTTPS://News.Example:443/p?utm_medium=x&id=7#top")))
+    assert outcome.new == 1
+    (entry,) = store.entries_for_node((), 10)
+    assert entry.title == "原文"
+    assert set(entry.node_paths) == {A.path, B.path}
+    assert titles(store, ("新媒体",)) == ["原文"]
+    assert titles(store, ("科技", "站点", "甲")) == ["原文"]
+    assert outcome.changed_nodes >= {"", "新媒体", "新媒体/站点", "新媒体/站点/乙", "科技"}
+
+
+def test_minted_ids_are_tag_iris_and_absolute_ids_are_kept(store: Store) -> None:
+    poll(store, A, rss(item("相对 id", guid="local-1"),
+                       item("绝对 id", guid="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")))
+    ids = {e.title: e.atom_id for e in store.entries_for_node((), 10)}
+    assert ids["绝对 id"] == "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    assert ids["相对 id"].startswith("tag:hub.example,2024-05-01:entry/")
+
+
+def test_removed_source_leaves_the_feeds_and_returns_when_readded(store: Store) -> None:
+    poll(store, A, rss(item("甲的文章", guid="a1")))
+    poll(store, B, rss(item("乙的文章", guid="b1")))
+    store.sync_sources([B])
+    assert titles(store) == ["乙的文章"]
+    assert titles(store, ("科技",)) == []
+    store.sync_sources([A, B])
+    assert sorted(titles(store)) == ["乙的文章", "甲的文章"]
+
+
+def test_changed_url_resets_validators(store: Store) -> None:
+    result = FetchResult(url=A.url, final_url=A.url, status=200, etag='"e1"',
+                         last_modified="Tue, 01 Jun 2021 00:00:00 GMT")
+    store.record_poll(Polled(A, result, "h", 10, None, None, NOW, NOW))
+    assert store.state(A.id).etag == '"e1"'
+    moved = Source(path=A.path, url="https://a.example/new-feed", interval=1800)
+    store.sync_sources([moved, B])
+    state = store.state(A.id)
+    assert state.url == moved.url and state.etag is None and state.last_modified is None
+
+
+def test_errors_are_counted_and_cleared_by_a_success(store: Store) -> None:
+    failed = FetchResult(url=A.url, final_url=A.url, status=500, error="HTTP 500 from x")
+    for minutes in (0, 30):
+        at = NOW + timedelta(minutes=minutes)
+        store.record_poll(Polled(A, failed, None, 0, None, failed.error, at, at))
+    state = store.state(A.id)
+    assert (state.state, state.error_count, state.error) == ("error", 2, "HTTP 500 from x")
+    assert state.error_since == "2024-05-01T12:00:00Z"
+    poll(store, A, rss(item("好了", guid="ok")), NOW + timedelta(hours=1))
+    state = store.state(A.id)
+    assert (state.state, state.error_count, state.error) == ("ok", 0, None)
+
+
+def test_database_survives_reopening(tmp_path: Path, store: Store) -> None:
+    poll(store, A, rss(item("持久", guid="p1")))
+    store.close()
+    reopened = Store(tmp_path / "db.sqlite", authority="hub.example")
+    assert titles(reopened) == ["持久"]
+    assert reopened.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
