@@ -118,7 +118,8 @@ def free_port() -> int:
 
 
 def write_config(directory: Path, sources_yaml: str, *, port: int | None = None,
-                 extra: str = "") -> Path:
+                 polling: str = "interval: 30m, min_interval: 1s, timeout: 5s, "
+                                "allow_private: true", extra: str = "") -> Path:
     """A config file for tests: local addresses allowed, data under ``directory``."""
     port = port or free_port()
     text = (
@@ -128,7 +129,7 @@ def write_config(directory: Path, sources_yaml: str, *, port: int | None = None,
         "output: data/public\n"
         "posts: null\n"
         f"server: {{host: 127.0.0.1, port: {port}}}\n"
-        "polling: {interval: 30m, min_interval: 1s, timeout: 5s, allow_private: true}\n"
+        f"polling: {{{polling}}}\n"
         f"{extra}"
         "sources:\n" + sources_yaml
     )

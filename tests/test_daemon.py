@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import feedparser
 import pytest
 from conftest import FeedServer, free_port, write_config
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Daemon:
-    def __init__(self, config: Path, port: int) -> None:
-        self.port = port
-        self.log = config.parent / "daemon.log"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "feedhub", "run", "-c", str(config)],
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), env=env)  # noqa: SIM115
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{quote(path)}"
-
-    def health(self) -> dict:
-        return json.loads(get(self.url("healthz"))[2])
-
-    def logged(self) -> str:
-        return self.log.read_text(encoding="utf-8")
+from running import Daemon, get, wait_for
 
 
 @pytest.fixture

@@ -103,7 +103,15 @@ def test_include_and_exclude_rules_filter_entries() -> None:
 
 def test_ttl_is_read_in_seconds() -> None:
     body = rss("<item><title>x</title></item>", channel_extra="<ttl>90</ttl>").encode()
-    assert parse_feed(body, source(), SRC_URL, {}, NOW).ttl_seconds == 5400
+    assert parse_feed(body, source(), SRC_URL, {}, NOW).period == 5400
+
+
+def test_sy_update_period_is_read_in_seconds() -> None:
+    body = (b"<rss version='2.0' xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'>"
+            b"<channel><title>t</title><sy:updatePeriod>daily</sy:updatePeriod>"
+            b"<sy:updateFrequency>4</sy:updateFrequency><item><title>x</title></item>"
+            b"</channel></rss>")
+    assert parse_feed(body, source(), SRC_URL, {}, NOW).period == 21600
 
 
 def test_plain_text_description_is_escaped_not_interpreted() -> None:

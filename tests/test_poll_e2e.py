@@ -140,7 +140,7 @@ def test_second_poll_is_conditional_and_rewrites_nothing(hub: tuple[Path, FeedSe
 
     result = feedhub("poll", "-c", str(config))
     assert result.returncode == 0, result.stderr
-    assert "0 new, 0 updated, 0 failed; 0 feeds written" in result.stdout
+    assert "0 new, 0 updated, 0 failed, 0 skipped; 0 feeds written" in result.stdout
     for path in ("/ngbj.rss", "/woshipm.atom", "/sspai.rdf", "/mirror.rss"):
         first, second = server.requests_for(path)
         assert "if-none-match" not in first.headers

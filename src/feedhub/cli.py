@@ -82,7 +82,7 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     db = Database(store)
     try:
         store.sync_sources(config.sources)
-        outcomes = asyncio.run(poll_in_order(config, db, sources))
+        outcomes, skipped = asyncio.run(poll_in_order(config, db, sources))
         changed = set().union(*(o.changed_nodes for o in outcomes)) if outcomes else set()
         report = publish(config, store, changed)
     finally:
@@ -90,8 +90,8 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     failed = [o for o in outcomes if o.error]
     new = sum(o.new for o in outcomes)
     updated = sum(o.updated for o in outcomes)
-    print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed; "
-          f"{len(report.written)} feeds written")
+    print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed, "
+          f"{len(skipped)} skipped; {len(report.written)} feeds written")
     return 0
 
 
@@ -146,12 +146,14 @@ def cmd_status(config: Config, as_json: bool) -> int:
     finally:
         store.close()
     if as_json:
-        print(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([{**dataclasses.asdict(r), "message": r.message} for r in rows],
+                         ensure_ascii=False, indent=2))
         return 0
-    header = ("SOURCE", "STATE", "LAST POLL", "NEXT POLL", "ENTRIES", "ERROR")
+    header = ("SOURCE", "STATE", "LAST POLL", "NEXT POLL", "ENTRIES", "MESSAGE")
     table = [header] + [
-        (r.source_id, r.state, r.last_poll or "-", r.next_poll or "-", str(r.entries),
-         r.error or "") for r in rows]
+        (r.source_id, r.state, r.last_poll or "-",
+         "-" if r.state == "gone" else r.next_poll or "-", str(r.entries), r.message)
+        for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=False)]

@@ -6,6 +6,7 @@ Every error is one line naming the file, the line and the key, e.g.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,26 @@ class PollingSettings(_Strict):
     timeout: Duration = 20.0
     max_bytes: Size = 10 * 10**6
     max_redirects: int = Field(5, ge=0, le=20)
-    allow_private: bool = False
+    # true: any address; a list of networks (10.0.0.0/8, 192.168.1.5): only those private ones.
+    allow_private: bool | tuple[str, ...] = False
+
+    @field_validator("allow_private")
+    @classmethod
+    def _networks(cls, value: bool | tuple[str, ...]) -> bool | tuple[str, ...]:
+        if isinstance(value, tuple):
+            for net in value:
+                try:
+                    ipaddress.ip_network(net, strict=False)
+                except ValueError:
+                    raise ValueError(f"{net!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def private_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The private networks sources may reach (empty when all or none are allowed)."""
+        if isinstance(self.allow_private, bool):
+            return ()
+        return tuple(ipaddress.ip_network(n, strict=False) for n in self.allow_private)
 
 
 class PublishSettings(_Strict):

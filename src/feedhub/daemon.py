@@ -19,7 +19,7 @@ from feedhub.config import Config
 from feedhub.errors import StoreError
 from feedhub.fetch import Fetcher
 from feedhub.model import Source
-from feedhub.poller import Database, fetch_policy, poll_source, utcnow
+from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
 from feedhub.publish.build import publish
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
@@ -107,12 +107,13 @@ class Daemon:
         sources = [s for s in self.config.sources if s.enabled]
         states = [await self.db.call(self.db.store.state, s.id) for s in sources]
         overdue = [s for s, st in zip(sources, states, strict=True)
-                   if st.next_poll is None or from_iso(st.next_poll) <= now]
+                   if st.state != "gone" and (st.next_poll is None
+                                              or from_iso(st.next_poll) <= now)]
         for i, source in enumerate(overdue):
             delay = first_poll_delay(i, len(overdue), min(START_SPREAD, source.interval))
             self._schedule(source, now + timedelta(seconds=delay))
         for source, state in zip(sources, states, strict=True):
-            if source not in overdue and state.next_poll:
+            if source not in overdue and state.next_poll and state.state != "gone":
                 self._schedule(source, from_iso(state.next_poll))
 
     def _schedule(self, source: Source, when: datetime) -> None:
@@ -133,6 +134,14 @@ class Daemon:
         assert self.db is not None and self.fetcher is not None
         if self.stopping.is_set():
             return
+        skip = await skip_reason(self.db, source, utcnow())
+        if skip is not None:
+            log.info("%s: skipped: %s", source.id, skip.reason)
+            if skip.until is not None:
+                # Spread the sources that waited on one host, so they do not all return at once.
+                spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
+                self._schedule(source, skip.until + timedelta(seconds=spread))
+            return
         try:
             outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
         except Exception:
@@ -142,7 +151,7 @@ class Daemon:
             return
         self.last_poll = utcnow()
         state = await self.db.call(self.db.store.state, source.id)
-        if state.next_poll and not self.stopping.is_set():
+        if state.next_poll and state.state != "gone" and not self.stopping.is_set():
             self._schedule(source, from_iso(state.next_poll))
         if outcome.changed_nodes:
             self.dirty |= outcome.changed_nodes

@@ -23,6 +23,7 @@ from aiohttp.resolver import DefaultResolver
 from feedhub import __version__
 from feedhub.model import FetchResult
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _KEPT_HEADERS = ("content-type", "cache-control", "expires", "retry-after", "content-location",
                  "date", "age")
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -36,7 +37,8 @@ class FetchPolicy:
     timeout: float = 20.0
     max_bytes: int = 10 * 10**6
     max_redirects: int = 5
-    allow_private: bool = False
+    allow_private: bool = False  # True: any address; else public ones and ``allowed_networks``
+    allowed_networks: tuple[IPNetwork, ...] = ()
     concurrency: int = 16
     per_host: int = 2
     user_agent: str = f"feedhub/{__version__}"
@@ -63,17 +65,26 @@ def is_public_address(address: str) -> bool:
     )
 
 
-class _GuardedResolver(AbstractResolver):
-    """Resolves names and drops every address that is not public, so none can be connected to."""
+def address_allowed(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    """Public addresses, and private ones inside a network the config explicitly allows."""
+    if is_public_address(address):
+        return True
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return any(ip in net for net in networks if net.version == ip.version)
 
-    def __init__(self) -> None:
+
+class _GuardedResolver(AbstractResolver):
+    """Resolves names and drops every address that is not allowed, so none can be connected to."""
+
+    def __init__(self, networks: tuple[IPNetwork, ...]) -> None:
         self._inner = DefaultResolver()
+        self._networks = networks
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
-        public = [r for r in results if is_public_address(r["host"])]
+        public = [r for r in results if address_allowed(r["host"], self._networks)]
         if not public:
             addresses = ", ".join(sorted({r["host"] for r in results}))
             raise RefusedAddress(f"{host} resolves to a private address ({addresses}); "
@@ -138,7 +149,8 @@ class Fetcher:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
-        resolver = None if self.policy.allow_private else _GuardedResolver()
+        policy = self.policy
+        resolver = None if policy.allow_private else _GuardedResolver(policy.allowed_networks)
         connector = aiohttp.TCPConnector(
             limit=self.policy.concurrency,
             limit_per_host=self.policy.per_host,
@@ -194,6 +206,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         seen = {url}
+        permanent = True  # every hop so far was a 301 or 308
         for _hop in range(self.policy.max_redirects + 1):
             self._check_url(current)
             async with self._session.get(current, headers=headers, allow_redirects=False) as resp:
@@ -202,15 +215,17 @@ class Fetcher:
                     if target in seen:
                         raise _Refused(f"redirect loop at {target} (from {url})")
                     seen.add(target)
+                    permanent = permanent and resp.status in (301, 308)
                     current = target
                     continue
+                moved_to = current if permanent and current != url else None
                 kept = {h: resp.headers[h] for h in _KEPT_HEADERS if h in resp.headers}
                 new_etag = _raw_header(resp, b"etag")
                 new_lm = _raw_header(resp, b"last-modified")
                 if resp.status == 304:
                     return FetchResult(url, current, 304, headers=kept, etag=new_etag or etag,
                                        last_modified=new_lm or last_modified,
-                                       elapsed_ms=_ms_since(started))
+                                       elapsed_ms=_ms_since(started), moved_to=moved_to)
                 if not 200 <= resp.status < 300:
                     reason = f" {resp.reason}" if resp.reason else ""
                     return FetchResult(url, current, resp.status, headers=kept,
@@ -219,7 +234,7 @@ class Fetcher:
                 body = await self._read(resp)
                 return FetchResult(url, current, resp.status, body=body, headers=kept,
                                    etag=new_etag, last_modified=new_lm,
-                                   elapsed_ms=_ms_since(started))
+                                   elapsed_ms=_ms_since(started), moved_to=moved_to)
         raise _Refused(f"more than {self.policy.max_redirects} redirects from {url}")
 
     def _check_url(self, url: str) -> None:
@@ -233,7 +248,7 @@ class Fetcher:
             literal = ipaddress.ip_address(host)
         except ValueError:
             return  # a name: the resolver checks what it resolves to
-        if not is_public_address(str(literal)):
+        if not address_allowed(str(literal), self.policy.allowed_networks):
             raise _Refused(f"refused {url}: {host} is a private address; "
                            "set polling.allow_private to allow it")
 

@@ -68,7 +68,7 @@ class SourceState:
     url: str
     etag: str | None = None
     last_modified: str | None = None
-    state: str = "new"  # new, ok, error
+    state: str = "new"  # new, ok, error, gone
     error: str | None = None
     error_count: int = 0
     error_since: str | None = None
@@ -76,6 +76,13 @@ class SourceState:
     last_success: str | None = None
     next_poll: str | None = None
     body_hash: str | None = None
+    moved_to: str | None = None
+    period: float | None = None  # the update period the feed last announced
+
+    @property
+    def fetch_url(self) -> str:
+        """Where to poll: the permanent new home of the feed when it has moved."""
+        return self.moved_to or self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,7 @@ class FetchResult:
     last_modified: str | None = None
     error: str | None = None
     elapsed_ms: int = 0
+    moved_to: str | None = None  # where every redirect on the way was permanent (301, 308)
 
     @property
     def not_modified(self) -> bool:
@@ -127,7 +135,7 @@ class ParsedFeed:
     title: str
     link: str | None
     entries: tuple[Entry, ...]
-    ttl_seconds: float | None = None
+    period: float | None = None  # seconds between updates the feed announces (ttl, sy:*)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,7 @@ class Polled:
     error: str | None
     at: datetime
     next_poll: datetime
+    host_wait_until: datetime | None = None  # the host asked every client to wait this long
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,16 @@ from feedhub.errors import ParseError
 from feedhub.filters import passes
 from feedhub.model import Entry, ParsedFeed, Source
 from feedhub.sanitize import safe_url, sanitize_html
+from feedhub.schedule import feed_period
 from feedhub.text import fold_whitespace, plain_text
 from feedhub.thumbnail import choose_thumbnail
 
 FUTURE_TOLERANCE = timedelta(days=1)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.IGNORECASE)
+_SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii",
+                          "windows-1252", "cp1252"})
+_GB_FAMILY = frozenset({"gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936"})
 _EMAIL_THEN_NAME = re.compile(r"^[^\s@()]+@[^\s@()]+\s*\((?P<name>[^)]+)\)$")
 _NAME_THEN_EMAIL = re.compile(r"^(?P<name>[^<]+?)\s*<[^<>\s@]+@[^<>\s]+>$")
 
@@ -40,7 +46,7 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     # Without a Content-Type feedparser assumes HTTP's old ISO-8859-1 default; XML's own rules
     # (BOM, then the encoding declaration, then UTF-8) are what a missing header should mean.
     response_headers = {"content-location": url,
-                        "content-type": content_type or "application/xml"}
+                        "content-type": effective_content_type(body, content_type)}
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers=response_headers,
@@ -63,8 +69,35 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
         title=plain_text(feed.get("title", "")) or source.path[-1],
         link=feed_link,
         entries=tuple(entries),
-        ttl_seconds=_ttl(feed),
+        period=feed_period(feed.get("ttl"), feed.get("sy_updateperiod"),
+                           feed.get("sy_updatefrequency")),
     )
+
+
+def effective_content_type(body: bytes, content_type: str) -> str:
+    """The Content-Type to decode ``body`` by, correcting the charset lies seen in the wild.
+
+    - none at all: XML's own rules (BOM, declaration, else UTF-8), not HTTP's old ISO-8859-1;
+    - a single-byte charset (Latin-1, ASCII, Windows-1252) over a body that is valid UTF-8 with
+      non-ASCII bytes: UTF-8, since such byte runs are all but impossible in real Latin-1 text;
+    - GB2312 or GBK, in the header or the XML declaration: GB18030, their superset, so the
+      characters GB2312 lacks but Chinese sites use anyway still decode.
+    """
+    mime, _, params = (content_type or "application/xml").partition(";")
+    match = _CHARSET.search(params)
+    charset = match.group(1).lower() if match else None
+    if charset is None and (declared := _XML_ENCODING.search(body[:256])):
+        if declared.group(1).decode("ascii").lower() in _GB_FAMILY:
+            charset = "gb18030"
+    elif charset in _SINGLE_BYTE and not body.isascii():
+        try:
+            body.decode("utf-8")
+            charset = "utf-8"
+        except UnicodeDecodeError:
+            pass
+    elif charset in _GB_FAMILY:
+        charset = "gb18030"
+    return f"{mime.strip()}; charset={charset}" if charset else mime.strip()
 
 
 def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
@@ -163,11 +196,3 @@ def _untitled(content: str, link: str | None) -> str:
     if text:
         return text[:80] + ("…" if len(text) > 80 else "")
     return link or "(untitled)"
-
-
-def _ttl(feed: Mapping[str, Any]) -> float | None:
-    try:
-        minutes = float(feed.get("ttl"))
-    except (TypeError, ValueError):
-        return None
-    return minutes * 60 if minutes > 0 else None

@@ -9,7 +9,8 @@ import logging
 import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from feedhub.config import Config
@@ -17,8 +18,8 @@ from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
 from feedhub.model import ParsedFeed, Polled, PollOutcome, Source
 from feedhub.parse import parse_feed
-from feedhub.schedule import next_poll
-from feedhub.store import Store
+from feedhub.schedule import ServerHints, freshness, next_poll, retry_after
+from feedhub.store import Store, host_of, iso
 
 log = logging.getLogger("feedhub.poll")
 P = ParamSpec("P")
@@ -26,7 +27,14 @@ T = TypeVar("T")
 
 
 def utcnow() -> datetime:
+    """Now, in UTC, to the second (what the database stores)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def _ceil_second(when: datetime) -> datetime:
+    """Rounded up: a wait a server asked for must not end early by the truncated fraction."""
+    whole = when.replace(microsecond=0)
+    return whole if whole == when else whole + timedelta(seconds=1)
 
 
 class Database:
@@ -48,8 +56,32 @@ class Database:
 def fetch_policy(config: Config) -> FetchPolicy:
     p = config.polling
     return FetchPolicy(timeout=p.timeout, max_bytes=p.max_bytes, max_redirects=p.max_redirects,
-                       allow_private=p.allow_private, concurrency=p.concurrency,
+                       allow_private=p.allow_private is True,
+                       allowed_networks=p.private_networks, concurrency=p.concurrency,
                        per_host=p.per_host, user_agent=user_agent(config.base_url))
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Why a due source is not fetched now, and until when (None: until its config changes)."""
+
+    source_id: str
+    reason: str
+    until: datetime | None
+
+
+async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | None:
+    """A gone source waits for its config to change; a source on a host that asked everyone to
+    wait (429, 503 with Retry-After) waits for that host."""
+    state = await db.call(db.store.state, source.id)
+    if state.state == "gone":
+        return Skip(source.id, f"gone ({state.error}); edit its entry in config.yaml to retry",
+                    None)
+    until = await db.call(db.store.host_wait, state.fetch_url, now)
+    if until is not None:
+        return Skip(source.id, f"{host_of(state.fetch_url)} asked to wait until {iso(until)}",
+                    until)
+    return None
 
 
 async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
@@ -57,24 +89,32 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
     """Fetch and parse one source. Never raises for the source's own failures: they come back
     in ``Polled.error`` to be recorded on the source."""
     state = await db.call(db.store.state, source.id)
-    result = await fetcher.fetch(state.url or source.url, state.etag, state.last_modified)
-    now = utcnow()
+    result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
+    precise_now = datetime.now(UTC)
+    now = precise_now.replace(microsecond=0)
     error = result.error
     parsed: ParsedFeed | None = None
-    body_hash = hashlib.sha256(result.body).hexdigest() if result.body else None
+    body_hash = hashlib.sha256(result.body).hexdigest() if result.ok else None
     if result.ok and body_hash != state.body_hash:
         try:
             parsed = await asyncio.to_thread(parse_feed, result.body, source, result.final_url,
                                              result.headers, now)
         except ParseError as exc:
             error = str(exc)
+    wait = retry_after(result.status, result.headers, now)
+    hints = ServerHints(
+        fresh_for=freshness(result.headers, now) if error is None else None,
+        retry_after=wait,
+        feed_period=parsed.period if parsed is not None else state.period,
+    )
     errors = 0 if error is None else state.error_count + 1
-    due = next_poll(now, interval=source.interval, min_interval=config.polling.min_interval,
-                    error_count=errors, ttl=parsed.ttl_seconds if parsed else None,
+    due = next_poll(precise_now, interval=source.interval,
+                    min_interval=config.polling.min_interval, error_count=errors, hints=hints,
                     rand=rng.random())
+    wait_until = _ceil_second(precise_now + timedelta(seconds=wait)) if wait else None
     return Polled(source=source, result=dataclasses.replace(result, body=b""),
                   body_hash=body_hash, size=len(result.body), parsed=parsed, error=error,
-                  at=now, next_poll=due)
+                  at=now, next_poll=_ceil_second(due), host_wait_until=wait_until)
 
 
 async def record(db: Database, polled: Polled) -> PollOutcome:
@@ -90,21 +130,29 @@ async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: So
     return await record(db, await fetch_and_parse(config, db, fetcher, source, rng))
 
 
-async def poll_in_order(config: Config, db: Database, sources: list[Source]) -> list[PollOutcome]:
-    """Poll ``sources`` concurrently but store them in the given order.
+async def poll_in_order(config: Config, db: Database,
+                        sources: list[Source]) -> tuple[list[PollOutcome], list[Skip]]:
+    """Poll ``sources`` concurrently but store them in the given order; skip those that must
+    wait (see :func:`skip_reason`).
 
     When two sources carry the same article, the one stored first gives it its title and body;
     storing in config order makes that choice the same on every run.
     """
     rng = random.Random()
+    now = utcnow()
+    skips = [await skip_reason(db, s, now) for s in sources]
+    for skip in skips:
+        if skip is not None:
+            log.info("%s: skipped: %s", skip.source_id, skip.reason)
+    chosen = [s for s, skip in zip(sources, skips, strict=True) if skip is None]
     async with Fetcher(fetch_policy(config)) as fetcher:
         polled = await asyncio.gather(
-            *(fetch_and_parse(config, db, fetcher, s, rng) for s in sources))
-    return [await record(db, p) for p in polled]
+            *(fetch_and_parse(config, db, fetcher, s, rng) for s in chosen))
+    return [await record(db, p) for p in polled], [s for s in skips if s is not None]
 
 
 def _log(o: PollOutcome) -> None:
-    status = o.status if o.status is not None else "---"
+    status = o.status if o.status is not None else "no response"
     if o.error:
         log.warning("%s: %s, error: %s, %d ms", o.source_id, status, o.error, o.elapsed_ms)
     else:

@@ -61,6 +61,30 @@ class SourceStatus:
     error: str | None
     error_count: int
     last_status: int | None
+    moved_to: str | None
+    url_in_use: str
+
+    @property
+    def message(self) -> str:
+        """What the user should know: the error, else a permanent move to act on."""
+        if self.error:
+            return self.error
+        if self.moved_to:
+            return f"moved permanently to {self.moved_to}: update its url in config.yaml"
+        return ""
+
+
+def host_of(url: str) -> str:
+    """The host part that rate limits apply to: name and port, lowercased."""
+    parts = urlsplit(url)
+    return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+
+
+def _config_hash(source: Source) -> str:
+    """A fingerprint of a source's entry in config.yaml."""
+    fields = [source.url, repr(source.interval), source.author or "", *source.include, "\x1f",
+              *source.exclude, str(source.enabled)]
+    return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
 
 
 def _signature(e: Entry) -> str:
@@ -117,8 +141,11 @@ class Store:
             "etag": str, "last_modified": str, "body_hash": str,
             "last_poll": str, "last_success": str, "next_poll": str, "last_status": int,
             "error": str, "error_count": int, "error_since": str,
-            "feed_title": str, "feed_link": str, "ttl": float,
+            "feed_title": str, "feed_link": str, "period": float, "moved_to": str,
+            "config_hash": str,
         }, pk="id", defaults={"active": 1, "state": "new", "error_count": 0})
+        # Hosts that asked us (429, 503 with Retry-After) to wait: every source there waits.
+        db["hosts"].create({"host": str, "not_before": str, "reason": str}, pk="host")
         db["entries"].create({
             "id": int, "atom_id": str, "source_id": str, "key": str, "link": str,
             "canonical_link": str, "title": str, "author": str, "content": str, "summary": str,
@@ -158,17 +185,25 @@ class Store:
         with db.conn:
             for sid, src in wanted.items():
                 row = existing.get(sid)
+                config_hash = _config_hash(src)
                 if row is None:
                     db["sources"].insert({"id": sid, "path": json.dumps(list(src.path),
                                           ensure_ascii=False), "url": src.url, "active": 1,
-                                          "state": "new", "error_count": 0})
+                                          "state": "new", "error_count": 0,
+                                          "config_hash": config_hash})
                     continue
                 changes: dict[str, Any] = {}
+                if row["config_hash"] != config_hash:
+                    changes["config_hash"] = config_hash
+                    if row["state"] == "gone":
+                        # Gone stays gone until the user touches the source's entry.
+                        changes.update(state="new", error=None, error_count=0, error_since=None,
+                                       next_poll=None)
                 if row["url"] != src.url:
                     # A new URL is a new conversation with a server: forget what the old one said.
                     changes.update(url=src.url, etag=None, last_modified=None, body_hash=None,
-                                   state="new", error=None, error_count=0, error_since=None,
-                                   next_poll=None)
+                                   moved_to=None, state="new", error=None, error_count=0,
+                                   error_since=None, next_poll=None)
                 if not row["active"]:
                     changes["active"] = 1
                     touched.add(sid)
@@ -195,7 +230,8 @@ class Store:
             last_modified=row["last_modified"], state=row["state"], error=row["error"],
             error_count=row["error_count"] or 0, error_since=row["error_since"],
             last_poll=row["last_poll"], last_success=row["last_success"],
-            next_poll=row["next_poll"], body_hash=row["body_hash"],
+            next_poll=row["next_poll"], body_hash=row["body_hash"], moved_to=row["moved_to"],
+            period=row["period"],
         )
 
     # -- one poll -------------------------------------------------------------------------------
@@ -220,6 +256,10 @@ class Store:
             state = self.state(source.id)
             changes: dict[str, Any] = {"last_poll": iso(now), "last_status": result.status,
                                        "next_poll": iso(polled.next_poll)}
+            if result.moved_to:
+                changes["moved_to"] = result.moved_to
+            if polled.host_wait_until is not None:
+                self._block_host(result.final_url, polled.host_wait_until, error or "")
             if error is None:
                 changes.update(state="ok", error=None, error_count=0, error_since=None,
                                last_success=iso(now))
@@ -232,9 +272,10 @@ class Store:
                     changes.update(etag=result.etag, last_modified=result.last_modified)
                 if parsed is not None:
                     changes.update(feed_title=parsed.title, feed_link=parsed.link,
-                                   ttl=parsed.ttl_seconds)
+                                   period=parsed.period)
             else:
-                changes.update(state="error", error=error, error_count=state.error_count + 1,
+                changes.update(state="gone" if result.status == 410 else "error", error=error,
+                               error_count=state.error_count + 1,
                                error_since=state.error_since or iso(now))
             db["sources"].update(source.id, changes)
             db["fetches"].insert({
@@ -247,6 +288,21 @@ class Store:
             nodes = self._nodes_of(changed)
         return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
                            elapsed_ms=result.elapsed_ms, error=error, changed_nodes=nodes)
+
+    def _block_host(self, url: str, until: datetime, reason: str) -> None:
+        host = host_of(url)
+        row = self.db.execute("SELECT not_before FROM hosts WHERE host=?", [host]).fetchone()
+        if row is None or from_iso(row[0]) < until:
+            self.db["hosts"].upsert({"host": host, "not_before": iso(until), "reason": reason},
+                                    pk="host")
+
+    def host_wait(self, url: str, now: datetime) -> datetime | None:
+        """Until when the host of ``url`` asked to be left alone, if that is still ahead."""
+        row = self.db.execute("SELECT not_before FROM hosts WHERE host=?",
+                              [host_of(url)]).fetchone()
+        if row is None or from_iso(row[0]) <= now:
+            return None
+        return from_iso(row[0])
 
     def _store_entry(self, source: Source, e: Entry, now: datetime) -> tuple[str, int]:
         """Insert, update or link one entry; returns ('new'|'updated'|'same', entry id)."""
@@ -365,7 +421,8 @@ class Store:
         rows = self.db.execute(
             "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
             "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
-            "s.error, s.error_count, s.last_status FROM sources s WHERE s.active=1 ORDER BY s.id"
+            "s.error, s.error_count, s.last_status, s.moved_to, coalesce(s.moved_to, s.url) "
+            "FROM sources s WHERE s.active=1 ORDER BY s.id"
         ).fetchall()
         return [SourceStatus(*r) for r in rows]
 

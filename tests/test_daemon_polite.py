@@ -1,0 +1,70 @@
+"""The daemon's schedule, observed from the server's side: backoff and Retry-After spacing."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import time
+from pathlib import Path
+
+from conftest import free_port, write_config
+from hostile import HostileServer
+from running import Daemon
+
+FAST = "interval: 1s, min_interval: 1s, timeout: 2s, allow_private: true"
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in itertools.pairwise(times)]
+
+
+def test_failing_source_backs_off_while_healthy_one_keeps_its_interval(tmp_path: Path) -> None:
+    with HostileServer() as server:
+        port = free_port()
+        config = write_config(tmp_path, f"""\
+  测试:
+    站:
+      故障: {server.url("/storm")}
+      健康: {server.url("/ok/1")}
+""", port=port, polling=FAST)
+        daemon = Daemon(config, port)
+        try:
+            time.sleep(10)
+        finally:
+            daemon.proc.send_signal(signal.SIGTERM)
+            assert daemon.proc.wait(timeout=15) == 0
+        storm = gaps([h.at for h in server.hits_for("/storm")])
+        healthy = server.hits_for("/ok/1")
+    # 503s: 1s, 2s, 4s apart (+-10% jitter, and rounded up to whole seconds as stored);
+    # the healthy source about every second.
+    assert len(storm) >= 2, storm
+    for shorter, longer in itertools.pairwise(storm):
+        assert longer > 1.3 * shorter, storm
+    assert len(healthy) >= len(storm) + 3
+    # After the first 200 the healthy source is only ever asked conditionally.
+    assert all(h.headers.get("If-None-Match") == '"1-v1"' for h in healthy[1:])
+
+
+def test_retry_after_spaces_every_source_on_the_host(tmp_path: Path) -> None:
+    with HostileServer() as server:
+        server.retry_after = "3"
+        port = free_port()
+        config = write_config(tmp_path, f"""\
+  测试:
+    站:
+      限流: {server.url("/limited")}
+      同主机: {server.url("/ok/2")}
+""", port=port, polling=FAST)
+        daemon = Daemon(config, port)
+        try:
+            time.sleep(8)
+        finally:
+            daemon.proc.send_signal(signal.SIGTERM)
+            assert daemon.proc.wait(timeout=15) == 0
+        limited = [h.at for h in server.hits_for("/limited")]
+        same_host = [h.at for h in server.hits_for("/ok/2")]
+    assert 2 <= len(limited) <= 3, limited
+    assert all(gap >= 2.9 for gap in gaps(limited)), gaps(limited)
+    # Nothing else on that host was asked for during any of the 3-second waits.
+    for asked in limited:
+        assert not [t for t in same_host if asked + 0.05 < t < asked + 2.9], (asked, same_host)
