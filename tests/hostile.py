@@ -47,6 +47,8 @@ class HostileServer:
         self._runner: web.AppRunner | None = None
         self.retry_after = "120"
         self._bomb: bytes | None = None
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def __enter__(self) -> HostileServer:
         self._thread.start()
@@ -112,6 +114,7 @@ class HostileServer:
         for path in (*redirects, *statuses, *bodies):
             r.add_get(path, canned)
         r.add_get("/new-{code}", self.ok)
+        r.add_get("/slow/{n}", self.slow)
         r.add_get("/limited", self.limited)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -128,6 +131,15 @@ class HostileServer:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(body=body, content_type="application/rss+xml",
                             headers={"ETag": etag})
+
+    async def slow(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.3)
+            return await self.ok(request)
+        finally:
+            self.in_flight -= 1
 
     async def drip(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})

@@ -139,3 +139,12 @@ def test_retry_after_holds_back_every_source_on_that_host_only(
     assert len(hostile.hits_for("/limited")) == 1
     assert len(hostile.hits_for("/ok/1")) == 1
     assert len(feed_server.requests_for("/ngbj.rss")) == 2
+
+
+def test_requests_to_one_host_are_limited_to_per_host(tmp_path: Path,
+                                                      hostile: HostileServer) -> None:
+    leaves = {f"慢{n}": hostile.url(f"/slow/{n}") for n in range(8)}
+    config = config_for(tmp_path, leaves, "per_host: 2, concurrency: 16, allow_private: true")
+    result = feedhub("poll", "-c", str(config))
+    assert "16 new" in result.stdout, result.stderr
+    assert hostile.most_in_flight == 2

@@ -60,6 +60,7 @@ class SourceStatus:
     entries: int
     error: str | None
     error_count: int
+    error_since: str | None
     last_status: int | None
     moved_to: str | None
     url_in_use: str
@@ -67,6 +68,8 @@ class SourceStatus:
     @property
     def message(self) -> str:
         """What the user should know: the error, else a permanent move to act on."""
+        if self.error and self.error_count > 1:
+            return f"{self.error} ({self.error_count} failures since {self.error_since})"
         if self.error:
             return self.error
         if self.moved_to:
@@ -421,7 +424,8 @@ class Store:
         rows = self.db.execute(
             "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
             "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
-            "s.error, s.error_count, s.last_status, s.moved_to, coalesce(s.moved_to, s.url) "
+            "s.error, s.error_count, s.error_since, s.last_status, s.moved_to, "
+            "coalesce(s.moved_to, s.url) "
             "FROM sources s WHERE s.active=1 ORDER BY s.id"
         ).fetchall()
         return [SourceStatus(*r) for r in rows]
