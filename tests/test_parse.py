@@ -120,3 +120,61 @@ def test_plain_text_description_is_escaped_not_interpreted() -> None:
             "</feed>").encode()
     (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
     assert entry.content == "a &lt;script&gt; b<br>c"
+
+
+MEDIA = "xmlns:media='http://search.yahoo.com/mrss/' " \
+        "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'"
+
+
+def thumbnail_of(item_xml: str) -> str | None:
+    body = (f"<rss version='2.0' {MEDIA}><channel><title>t</title>"
+            f"<link>https://site.example/</link><item><title>x</title>"
+            f"<link>https://site.example/posts/1</link>{item_xml}</item></channel></rss>")
+    (entry,) = parse_feed(body.encode(), source(), SRC_URL, {}, NOW).entries
+    return entry.thumbnail
+
+
+@pytest.mark.parametrize(("item_xml", "expected"), [
+    ("<media:thumbnail url='https://img.example/t.jpg'/>"
+     "<media:content url='https://img.example/c.jpg' medium='image'/>",
+     "https://img.example/t.jpg"),
+    ("<media:content url='https://img.example/small.jpg' medium='image' width='10' height='10'/>"
+     "<media:content url='https://img.example/big.jpg' type='image/jpeg' width='900' "
+     "height='600'/><media:content url='https://img.example/v.mp4' medium='video' width='4000' "
+     "height='4000'/>",
+     "https://img.example/big.jpg"),
+    ("<enclosure url='https://img.example/audio.mp3' type='audio/mpeg' length='1'/>"
+     "<enclosure url='https://img.example/e.png' type='image/png' length='1'/>",
+     "https://img.example/e.png"),
+    ("<itunes:image href='https://img.example/cover.jpg'/>", "https://img.example/cover.jpg"),
+    ("<description>&lt;img src='https://t.example/px.gif' width='1' height='1'&gt;"
+     "&lt;img src='data:image/png;base64,AAAA'&gt;&lt;img src='/a/first.png'&gt;"
+     "</description>", "https://feeds.example/a/first.png"),
+    ("<description>no picture</description>", None),
+    ("<media:thumbnail url='javascript:alert(1)'/>", None),
+])
+def test_thumbnail_is_found_in_each_place_a_feed_puts_it(item_xml: str,
+                                                           expected: str | None) -> None:
+    assert thumbnail_of(item_xml) == expected
+
+
+def test_summary_image_is_used_when_content_has_none() -> None:
+    body = ("<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><entry><id>urn:x:1</id>"
+            "<title>x</title><content type='html'>&lt;p&gt;text&lt;/p&gt;</content>"
+            "<summary type='html'>&lt;img src='https://img.example/s.png'&gt;</summary>"
+            "</entry></feed>")
+    (entry,) = parse_feed(body.encode(), source(), SRC_URL, {}, NOW).entries
+    assert entry.thumbnail == "https://img.example/s.png"
+
+
+def test_relative_media_thumbnail_resolves_against_xml_base_first() -> None:
+    body = (f"<feed xmlns='http://www.w3.org/2005/Atom' {MEDIA} "
+            "xml:base='https://cdn.example/base/'><title>t</title><entry><id>urn:x:1</id>"
+            "<title>x</title><link href='https://site.example/posts/1'/>"
+            "<media:thumbnail url='pic.jpg'/><summary>s</summary></entry></feed>")
+    (entry,) = parse_feed(body.encode(), source(), SRC_URL, {}, NOW).entries
+    assert entry.thumbnail == "https://cdn.example/base/pic.jpg"
+
+
+def test_relative_media_thumbnail_resolves_against_the_entry_link_without_xml_base() -> None:
+    assert thumbnail_of("<media:thumbnail url='pic.jpg'/>") == "https://site.example/posts/pic.jpg"

@@ -145,3 +145,42 @@ def test_database_survives_reopening(tmp_path: Path, store: Store) -> None:
     reopened = Store(tmp_path / "db.sqlite", authority="hub.example")
     assert titles(reopened) == ["持久"]
     assert reopened.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def kept(source: Source, **limits) -> Source:
+    return Source(path=source.path, url=source.url, interval=1800, **limits)
+
+
+def test_retention_by_count_keeps_entries_still_in_the_feed(store: Store) -> None:
+    a = kept(A, max_entries=2)
+    days = ["26", "27", "28", "29"]
+    poll(store, a, rss(*(item(f"第{d}天", guid=d, date=f"{d} Apr 2024 08:00:00 GMT")
+                         for d in days)))
+    assert len(titles(store)) == 4  # all four are in the feed: none may go
+    outcome = poll(store, a, rss(item("第30天", guid="30", date="30 Apr 2024 08:00:00 GMT")),
+                   NOW + timedelta(hours=1))
+    assert outcome.removed == 3
+    assert titles(store) == ["第30天", "第29天"]
+    assert "" in outcome.changed_nodes and "科技/站点/甲" in outcome.changed_nodes
+
+
+def test_retention_by_age_only_removes_entries_that_left_the_feed(store: Store) -> None:
+    a = kept(A, max_age=30 * 86400)
+    old = item("旧文", guid="old", date="Mon, 01 Jan 2024 00:00:00 GMT")
+    new = item("新文", guid="new", date="Wed, 01 May 2024 08:00:00 GMT")
+    poll(store, a, rss(old, new))
+    assert sorted(titles(store)) == ["新文", "旧文"]  # the old one is still in the feed
+    poll(store, a, rss(new), NOW + timedelta(hours=1))
+    assert titles(store) == ["新文"]
+
+
+def test_retention_of_a_shared_article_only_drops_that_source(store: Store) -> None:
+    a = kept(A, max_entries=1)
+    link = "https://news.example/shared"
+    poll(store, a, rss(item("共享", guid="a-shared", link=link,
+                            date="Tue, 30 Apr 2024 08:00:00 GMT")))
+    poll(store, B, rss(item("共享转载", guid="b-shared", link=link)))
+    poll(store, a, rss(item("甲的新文", guid="a-new")), NOW + timedelta(hours=1))
+    shared = next(e for e in store.entries_for_node((), 10) if e.title == "共享")
+    assert shared.node_paths == (B.path,)
+    assert titles(store, ("科技",)) == ["甲的新文"]

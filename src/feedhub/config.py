@@ -31,6 +31,14 @@ from feedhub.units import parse_duration, parse_size
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+def _duration_or_zero(value: object) -> float:
+    """A duration, or 0 for 'no limit'."""
+    return 0.0 if value in (0, "0") else parse_duration(value)
+
+
+Limit = Annotated[float, BeforeValidator(_duration_or_zero)]
 FORMATS = ("atom", "rss", "json")
 
 
@@ -93,6 +101,18 @@ class PublishSettings(_Strict):
         return value
 
 
+class RetentionSettings(_Strict):
+    """How long entries are kept; 0 means no limit. Entries still in the feed are always kept."""
+
+    max_age: Limit = 180 * 86400.0
+    max_entries: int = Field(5000, ge=0)
+
+
+class _LeafRetention(_Strict):
+    max_age: Limit | None = None
+    max_entries: int | None = Field(None, ge=0)
+
+
 class _Settings(_Strict):
     title: str = "feedhub"
     base_url: str = "http://127.0.0.1:8080/"
@@ -102,6 +122,7 @@ class _Settings(_Strict):
     server: ServerSettings = ServerSettings()
     polling: PollingSettings = PollingSettings()
     publish: PublishSettings = PublishSettings()
+    retention: RetentionSettings = RetentionSettings()
     sources: Any = None
 
     @field_validator("base_url")
@@ -118,6 +139,7 @@ class _Leaf(_Strict):
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     enabled: bool = True
+    retention: _LeafRetention = _LeafRetention()
 
     @field_validator("url")
     @classmethod
@@ -251,7 +273,7 @@ def load_config(file: Path | str | None = None) -> Config:
     sources_node = next((v for k, v in root.value if k.value == "sources"), None)
     if not isinstance(sources_node, yaml.MappingNode) or not sources_node.value:
         raise loc.error(("sources",), "must be a non-empty tree of topics, sites and routes")
-    children = _build_children(loc, sources_node, (), settings.polling, {})
+    children = _build_children(loc, sources_node, (), settings, {})
     return Config(
         file=path,
         title=settings.title,
@@ -294,7 +316,7 @@ def _construct(node: yaml.Node) -> Any:
 
 
 def _build_children(loc: _Located, node: yaml.MappingNode, path: NodePath,
-                    polling: PollingSettings, taken: dict[str, NodePath]) -> tuple[FeedNode, ...]:
+                    settings: _Settings, taken: dict[str, NodePath]) -> tuple[FeedNode, ...]:
     """Walk one mapping of the tree from the raw YAML nodes, so a name like ``01`` or ``on``
     stays exactly the string the user wrote."""
     children: list[FeedNode] = []
@@ -322,13 +344,13 @@ def _build_children(loc: _Located, node: yaml.MappingNode, path: NodePath,
                 leaf = _Leaf(url=value_node.value)
             except ValidationError:
                 raise loc.error(keys, f"{value_node.value!r} is not an http(s) URL") from None
-            children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
+            children.append(FeedNode(child_path, source=_source(child_path, leaf, settings)))
         elif is_mapping and "url" in raw_keys:
             value = _construct(value_node)
             leaf = _validate_leaf(loc, keys, {str(k): v for k, v in value.items()})
-            children.append(FeedNode(child_path, source=_source(child_path, leaf, polling)))
+            children.append(FeedNode(child_path, source=_source(child_path, leaf, settings)))
         elif is_mapping and value_node.value:
-            sub = _build_children(loc, value_node, child_path, polling, taken)
+            sub = _build_children(loc, value_node, child_path, settings, taken)
             children.append(FeedNode(child_path, children=sub))
         else:
             raise loc.error(keys, "must be a URL, a mapping with 'url', or a non-empty "
@@ -343,13 +365,19 @@ def _validate_leaf(loc: _Located, keys: tuple[str, ...], value: dict[str, Any]) 
         raise _first_error(loc, keys, exc) from None
 
 
-def _source(path: NodePath, leaf: _Leaf, polling: PollingSettings) -> Source:
+def _source(path: NodePath, leaf: _Leaf, settings: _Settings) -> Source:
+    keep = settings.retention
+    max_age = leaf.retention.max_age if leaf.retention.max_age is not None else keep.max_age
+    max_entries = (leaf.retention.max_entries if leaf.retention.max_entries is not None
+                   else keep.max_entries)
     return Source(
         path=path,
         url=leaf.url,
-        interval=leaf.interval or polling.interval,
+        interval=leaf.interval or settings.polling.interval,
         author=leaf.author,
         include=leaf.include,
         exclude=leaf.exclude,
         enabled=leaf.enabled,
+        max_age=max_age or None,
+        max_entries=max_entries or None,
     )

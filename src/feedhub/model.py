@@ -29,6 +29,8 @@ class Source:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     enabled: bool = True
+    max_age: float | None = None  # seconds; entries older than this leave once out of the feed
+    max_entries: int | None = None  # the newest this many are kept once out of the feed
 
     @property
     def id(self) -> str:
@@ -182,3 +184,4 @@ class PollOutcome:
     elapsed_ms: int = 0
     error: str | None = None
     changed_nodes: frozenset[str] = frozenset()
+    removed: int = 0  # entries deleted by retention

@@ -110,7 +110,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
     # dict.get: FeedParserDict.get would silently map a missing published to updated.
     published = _when(dict.get(raw, "published_parsed"), now)
     updated = _when(dict.get(raw, "updated_parsed"), now)
-    base = link or feed_link or url
+    base = _xml_base(raw, url) or link or feed_link or url
     thumbnail = choose_thumbnail(
         media_thumbnails=raw.get("media_thumbnail") or (),
         media_contents=raw.get("media_content") or (),
@@ -135,6 +135,16 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
         thumbnail=thumbnail,
         content_hash=chash,
     )
+
+
+def _xml_base(raw: Mapping[str, Any], url: str) -> str | None:
+    """The entry's explicit xml:base, if any (feedparser reports the document URL otherwise)."""
+    details = [*(raw.get("content") or ()), raw.get("summary_detail"), raw.get("title_detail")]
+    for detail in details:
+        base = (detail or {}).get("base")
+        if base and base != url:
+            return base
+    return None
 
 
 def _bodies(raw: Mapping[str, Any]) -> tuple[str, str]:

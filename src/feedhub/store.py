@@ -157,9 +157,12 @@ class Store:
         }, pk="id", not_null={"atom_id", "source_id", "title", "published", "updated"})
         db["entries"].create_index(["atom_id"], unique=True)
         db["entries"].create_index(["canonical_link"])
+        # in_feed: the key was in the source's feed the last time it was parsed; retention
+        # never removes those.
         db["entry_sources"].create(
-            {"source_id": str, "key": str, "entry_id": int}, pk=("source_id", "key"),
-            foreign_keys=[("entry_id", "entries", "id")])
+            {"source_id": str, "key": str, "entry_id": int, "in_feed": int},
+            pk=("source_id", "key"), foreign_keys=[("entry_id", "entries", "id")],
+            defaults={"in_feed": 1})
         db["entry_sources"].create_index(["entry_id"])
         db["entry_nodes"].create(
             {"node": str, "entry_id": int, "published": str}, pk=("node", "entry_id"),
@@ -248,6 +251,7 @@ class Store:
         changed: set[int] = set()
         with db.conn:
             if parsed is not None:
+                db.execute("UPDATE entry_sources SET in_feed=0 WHERE source_id=?", [source.id])
                 for entry in parsed.entries:
                     outcome, entry_id = self._store_entry(source, entry, now)
                     if outcome == "new":
@@ -289,8 +293,50 @@ class Store:
             db.execute("DELETE FROM fetches WHERE at < ?",
                        [iso(now - timedelta(days=FETCH_LOG_DAYS))])
             nodes = self._nodes_of(changed)
+            removed, emptied = (self._apply_retention(source, now) if error is None
+                                else (0, frozenset()))
         return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
-                           elapsed_ms=result.elapsed_ms, error=error, changed_nodes=nodes)
+                           elapsed_ms=result.elapsed_ms, error=error,
+                           changed_nodes=nodes | emptied, removed=removed)
+
+    def _apply_retention(self, source: Source, now: datetime) -> tuple[int, frozenset[str]]:
+        """Forget this source's entries past its age or count limit, unless still in its feed.
+
+        An entry another source still carries only loses this source's path; one that no source
+        carries any more is deleted. Returns the number deleted and the nodes that changed.
+        """
+        if not source.max_age and not source.max_entries:
+            return 0, frozenset()
+        db = self.db
+        rows = db.execute(
+            "SELECT es.key, es.entry_id, es.in_feed, e.published FROM entry_sources es "
+            "JOIN entries e ON e.id = es.entry_id WHERE es.source_id=? "
+            "ORDER BY e.published DESC, e.id DESC", [source.id]).fetchall()
+        oldest = iso(now - timedelta(seconds=source.max_age)) if source.max_age else ""
+        expired = [
+            (key, entry_id) for rank, (key, entry_id, in_feed, published) in enumerate(rows)
+            if not in_feed and ((source.max_entries and rank >= source.max_entries)
+                                or published < oldest)
+        ]
+        if not expired:
+            return 0, frozenset()
+        ids = {entry_id for _, entry_id in expired}
+        nodes = self._nodes_of(ids)
+        removed = 0
+        for key, entry_id in expired:
+            db.execute("DELETE FROM entry_sources WHERE source_id=? AND key=?", [source.id, key])
+            heir = db.execute("SELECT source_id FROM entry_sources WHERE entry_id=? "
+                              "ORDER BY rowid LIMIT 1", [entry_id]).fetchone()
+            if heir:
+                # The article lives on in another source, which may now edit it.
+                db.execute("UPDATE entries SET source_id=? WHERE id=? AND source_id=?",
+                           [heir[0], entry_id, source.id])
+                self._relink([entry_id])
+            else:
+                db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
+                db.execute("DELETE FROM entries WHERE id=?", [entry_id])
+                removed += 1
+        return removed, nodes
 
     def _block_host(self, url: str, until: datetime, reason: str) -> None:
         host = host_of(url)
@@ -315,6 +361,8 @@ class Store:
         signature = _signature(e)
         if known:
             entry_id = known[0]
+            db.execute("UPDATE entry_sources SET in_feed=1 WHERE source_id=? AND key=?",
+                       [source.id, e.key])
             row = db.execute("SELECT source_id, signature, updated FROM entries WHERE id=?",
                              [entry_id]).fetchone()
             # Only the source an entry came from may edit it, so two sources carrying the same
