@@ -20,10 +20,12 @@ from feedhub import __version__
 from feedhub.config import Config, default_config_path, load_config
 from feedhub.daemon import run_daemon
 from feedhub.errors import FeedhubError
+from feedhub.fetch import user_agent
 from feedhub.poller import Database, poll_in_order
-from feedhub.publish.build import publish
+from feedhub.publish.build import changes_of, publish
 from feedhub.server import make_app, start_server
 from feedhub.store import Store
+from feedhub.websub import ping_hub
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,8 +85,8 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     try:
         store.sync_sources(config.sources)
         outcomes, skipped = asyncio.run(poll_in_order(config, db, sources))
-        changed = set().union(*(o.changed_nodes for o in outcomes)) if outcomes else set()
-        report = publish(config, store, changed)
+        report = publish(config, store, changes_of(outcomes))
+        _ping(config, report.changed_feeds)
     finally:
         db.close()
     failed = [o for o in outcomes if o.error]
@@ -95,6 +97,11 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     return 0
 
 
+def _ping(config: Config, urls: list[str]) -> None:
+    if config.publish.websub_hub and urls:
+        asyncio.run(ping_hub(config.publish.websub_hub, urls, user_agent(config.base_url)))
+
+
 def cmd_build(config: Config) -> int:
     store = Store.for_base_url(config.database, config.base_url)
     try:
@@ -102,6 +109,7 @@ def cmd_build(config: Config) -> int:
         report = publish(config, store)
     finally:
         store.close()
+    _ping(config, report.changed_feeds)
     print(f"built {len(report.written) + report.unchanged} feeds "
           f"({len(report.written)} written) in {report.elapsed_ms} ms")
     return 0

@@ -90,7 +90,13 @@ class PollingSettings(_Strict):
 
 class PublishSettings(_Strict):
     entries: int = Field(50, ge=1, le=10000)
-    formats: tuple[str, ...] = ("atom",)
+    formats: tuple[str, ...] = ("atom", "rss", "json")
+    websub_hub: str | None = None  # a WebSub hub to advertise (rel=hub) and ping on changes
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub(cls, value: str | None) -> str | None:
+        return _http_url(value) if value else None
 
     @field_validator("formats")
     @classmethod
@@ -98,7 +104,8 @@ class PublishSettings(_Strict):
         unknown = [f for f in value if f not in FORMATS]
         if unknown:
             raise ValueError(f"unknown format {unknown[0]!r} (known: {', '.join(FORMATS)})")
-        return value
+        # Atom is always written: it carries the archive links and the full history.
+        return ("atom", *(f for f in dict.fromkeys(value) if f != "atom"))
 
 
 class RetentionSettings(_Strict):

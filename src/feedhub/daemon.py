@@ -17,13 +17,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from feedhub.config import Config
 from feedhub.errors import StoreError
-from feedhub.fetch import Fetcher
-from feedhub.model import Source
+from feedhub.fetch import Fetcher, user_agent
+from feedhub.model import PollOutcome, Source
 from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
-from feedhub.publish.build import publish
+from feedhub.publish.build import changes_of, publish
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
 from feedhub.store import Store, from_iso
+from feedhub.websub import ping_hub
 
 log = logging.getLogger("feedhub")
 PUBLISH_DELAY = 1.0  # seconds: polls finishing close together share one publish
@@ -56,7 +57,7 @@ class Daemon:
         self.config = config
         self.rng = random.Random()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.dirty: set[str] = set()
+        self.dirty: list[PollOutcome] = []  # polls whose changes are not published yet
         self.inflight: set[asyncio.Task[Any]] = set()
         self.stopping = asyncio.Event()
         self.last_poll: datetime | None = None
@@ -77,7 +78,7 @@ class Daemon:
             await db.call(db.store.sync_sources, config.sources)
             report = await db.call(publish, config, db.store)
             self.last_publish = utcnow()
-            log.info("published %d feeds (%d written) in %d ms",
+            log.info("published %d files (%d written) in %d ms",
                      report.unchanged + len(report.written), len(report.written),
                      report.elapsed_ms)
             runner = await start_server(make_app(config.output, self.health),
@@ -153,8 +154,8 @@ class Daemon:
         state = await self.db.call(self.db.store.state, source.id)
         if state.next_poll and state.state != "gone" and not self.stopping.is_set():
             self._schedule(source, from_iso(state.next_poll))
-        if outcome.changed_nodes:
-            self.dirty |= outcome.changed_nodes
+        if outcome.changed_nodes or outcome.removed_posts:
+            self.dirty.append(outcome)
             with contextlib.suppress(Exception):
                 self.scheduler.add_job(self._publish, "date", id="publish",
                                        run_date=utcnow() + timedelta(seconds=PUBLISH_DELAY),
@@ -162,16 +163,19 @@ class Daemon:
 
     async def _publish(self) -> None:
         assert self.db is not None
-        nodes, self.dirty = self.dirty, set()
+        pending, self.dirty = self.dirty, []
         try:
-            report = await self.db.call(publish, self.config, self.db.store, nodes)
+            report = await self.db.call(publish, self.config, self.db.store, changes_of(pending))
         except Exception:
             log.exception("publishing failed; will retry after the next poll")
-            self.dirty |= nodes
+            self.dirty = pending + self.dirty
             return
         self.last_publish = utcnow()
-        log.info("published %d feeds (%d written) in %d ms",
+        log.info("published %d files (%d written) in %d ms",
                  report.unchanged + len(report.written), len(report.written), report.elapsed_ms)
+        if self.config.publish.websub_hub and report.changed_feeds:
+            await ping_hub(self.config.publish.websub_hub, report.changed_feeds,
+                           user_agent(self.config.base_url))
 
     async def _drain(self) -> None:
         if not self.inflight:

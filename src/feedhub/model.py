@@ -128,6 +128,7 @@ class Entry:
     categories: tuple[str, ...] = ()
     thumbnail: str | None = None
     content_hash: str = ""
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,8 @@ class ParsedFeed:
     link: str | None
     entries: tuple[Entry, ...]
     period: float | None = None  # seconds between updates the feed announces (ttl, sy:*)
+    feed_id: str | None = None  # the feed's own id, when it is an absolute IRI
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,17 @@ class Polled:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFeed:
+    """The feed an entry came from, as published in ``atom:source``."""
+
+    id: str  # the feed's own id when it has one, else the URL feedhub fetches
+    title: str
+    url: str  # where feedhub fetches it (rel="self")
+    link: str | None  # the site (rel="alternate")
+    updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEntry:
     """An entry as read back from the database for publishing."""
 
@@ -171,6 +185,8 @@ class StoredEntry:
     thumbnail: str | None
     categories: tuple[str, ...]
     node_paths: tuple[NodePath, ...]  # every source path the entry came from
+    lang: str | None = None  # the language the source declared (xml:lang, <language>)
+    origin: SourceFeed | None = None  # the source feed the entry was first stored from
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,3 +201,5 @@ class PollOutcome:
     error: str | None = None
     changed_nodes: frozenset[str] = frozenset()
     removed: int = 0  # entries deleted by retention
+    changed_entries: frozenset[int] = frozenset()  # new or updated, for their posts
+    removed_posts: tuple[str, ...] = ()  # posts of the entries retention deleted

@@ -30,6 +30,7 @@ from feedhub.thumbnail import choose_thumbnail
 FUTURE_TOLERANCE = timedelta(days=1)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.IGNORECASE)
+_LANG_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii",
                           "windows-1252", "cp1252"})
 _GB_FAMILY = frozenset({"gb2312", "gbk", "x-gbk", "gb_2312-80", "cp936"})
@@ -60,9 +61,10 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     feed_link = safe_url(feed.get("link"))
     feed_author = _author_name(feed)
     fallback_author = feed_author or source.author or source.site_name
+    feed_lang = _lang(feed.get("language"))
     entries = []
     for raw in parsed.entries:
-        entry = _entry(raw, url, feed_link, fallback_author, now)
+        entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang)
         if passes(entry.title, plain_text(entry.content), source.include, source.exclude):
             entries.append(entry)
     return ParsedFeed(
@@ -71,6 +73,8 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
         entries=tuple(entries),
         period=feed_period(feed.get("ttl"), feed.get("sy_updateperiod"),
                            feed.get("sy_updatefrequency")),
+        feed_id=feed.get("id") if is_absolute_iri(feed.get("id")) else None,
+        updated=_when(dict.get(feed, "updated_parsed"), now),
     )
 
 
@@ -101,7 +105,7 @@ def effective_content_type(body: bytes, content_type: str) -> str:
 
 
 def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
-           now: datetime) -> Entry:
+           now: datetime, feed_lang: str | None) -> Entry:
     link = safe_url(urljoin(url, raw["link"])) if raw.get("link") else None
     title = plain_text(raw.get("title", ""))
     content, summary = _bodies(raw)
@@ -134,6 +138,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
         categories=_categories(raw),
         thumbnail=thumbnail,
         content_hash=chash,
+        lang=_lang((raw.get("title_detail") or {}).get("language")) or feed_lang,
     )
 
 
@@ -166,6 +171,14 @@ def _as_html(detail: Mapping[str, Any] | None) -> str:
     if "html" not in detail.get("type", "text/html"):
         value = html.escape(value).replace("\n", "<br>")
     return sanitize_html(value).strip()
+
+
+def _lang(value: str | None) -> str | None:
+    """A language tag as xml:lang wants it (BCP 47 shape), or None for anything else."""
+    if not value:
+        return None
+    tag = value.strip().replace("_", "-")
+    return tag if _LANG_TAG.match(tag) else None
 
 
 def _author_name(obj: Mapping[str, Any]) -> str:

@@ -35,10 +35,16 @@ def _attributes() -> dict[str, set[str]]:
     return attrs
 
 
+# Sites behind hotlink protection (common with Chinese CDNs) serve images only without a
+# Referer; keeping a source's no-referrer policy keeps its pictures visible in readers.
+_REFERRER_POLICIES = {"no-referrer", "origin", "same-origin", "strict-origin",
+                      "strict-origin-when-cross-origin", "no-referrer-when-downgrade"}
+
 _CLEANER = nh3.Cleaner(
     tags=(set(nh3.ALLOWED_TAGS) | _EXTRA_TAGS) - _DROP_WITH_CONTENT,
     clean_content_tags=_DROP_WITH_CONTENT,
     attributes=_attributes(),
+    tag_attribute_values={"img": {"referrerpolicy": _REFERRER_POLICIES}},
     url_schemes=set(SAFE_SCHEMES) | {"mailto"},
     filter_style_properties=set(_STYLE_PROPERTIES),
     link_rel="noopener noreferrer nofollow",

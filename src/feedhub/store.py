@@ -28,6 +28,7 @@ from feedhub.model import (
     Polled,
     PollOutcome,
     Source,
+    SourceFeed,
     SourceState,
     StoredEntry,
     ancestors,
@@ -75,6 +76,17 @@ class SourceStatus:
         if self.moved_to:
             return f"moved permanently to {self.moved_to}: update its url in config.yaml"
         return ""
+
+
+def _stored(r: Sequence[Any], paths: list[NodePath]) -> StoredEntry:
+    origin = SourceFeed(
+        id=r[12] or r[14], title=r[13] or r[17].rsplit("/", 1)[-1], url=r[14], link=r[15],
+        updated=from_iso(r[16]) if r[16] else None)
+    return StoredEntry(
+        rowid=r[0], atom_id=r[1], title=r[2], link=r[3], author=r[4] or "",
+        content=r[5] or "", summary=r[6] or "", published=from_iso(r[7]),
+        updated=from_iso(r[8]), thumbnail=r[9], categories=tuple(json.loads(r[10] or "[]")),
+        node_paths=tuple(paths), lang=r[11], origin=origin)
 
 
 def host_of(url: str) -> str:
@@ -144,8 +156,8 @@ class Store:
             "etag": str, "last_modified": str, "body_hash": str,
             "last_poll": str, "last_success": str, "next_poll": str, "last_status": int,
             "error": str, "error_count": int, "error_since": str,
-            "feed_title": str, "feed_link": str, "period": float, "moved_to": str,
-            "config_hash": str,
+            "feed_title": str, "feed_link": str, "feed_id": str, "feed_updated": str,
+            "period": float, "moved_to": str, "config_hash": str,
         }, pk="id", defaults={"active": 1, "state": "new", "error_count": 0})
         # Hosts that asked us (429, 503 with Retry-After) to wait: every source there waits.
         db["hosts"].create({"host": str, "not_before": str, "reason": str}, pk="host")
@@ -153,10 +165,12 @@ class Store:
             "id": int, "atom_id": str, "source_id": str, "key": str, "link": str,
             "canonical_link": str, "title": str, "author": str, "content": str, "summary": str,
             "published": str, "updated": str, "first_seen": str, "thumbnail": str,
-            "categories": str, "content_hash": str, "signature": str,
+            "categories": str, "content_hash": str, "signature": str, "lang": str,
+            "post_path": str,
         }, pk="id", not_null={"atom_id", "source_id", "title", "published", "updated"})
         db["entries"].create_index(["atom_id"], unique=True)
         db["entries"].create_index(["canonical_link"])
+        db["entries"].create_index(["post_path"])
         # in_feed: the key was in the source's feed the last time it was parsed; retention
         # never removes those.
         db["entry_sources"].create(
@@ -164,10 +178,13 @@ class Store:
             pk=("source_id", "key"), foreign_keys=[("entry_id", "entries", "id")],
             defaults={"in_feed": 1})
         db["entry_sources"].create_index(["entry_id"])
+        # seq numbers a node's entries in the order they joined it, never reused: it is what
+        # splits a node's history into archive pages that stay the same once full.
         db["entry_nodes"].create(
-            {"node": str, "entry_id": int, "published": str}, pk=("node", "entry_id"),
-            foreign_keys=[("entry_id", "entries", "id")])
+            {"node": str, "entry_id": int, "published": str, "seq": int},
+            pk=("node", "entry_id"), foreign_keys=[("entry_id", "entries", "id")])
         db["entry_nodes"].create_index(["node", "published", "entry_id"])
+        db["entry_nodes"].create_index(["node", "seq"], unique=True)
         db["entry_nodes"].create_index(["entry_id"])
         db["fetches"].create({
             "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
@@ -279,7 +296,8 @@ class Store:
                     changes.update(etag=result.etag, last_modified=result.last_modified)
                 if parsed is not None:
                     changes.update(feed_title=parsed.title, feed_link=parsed.link,
-                                   period=parsed.period)
+                                   period=parsed.period, feed_id=parsed.feed_id,
+                                   feed_updated=iso(parsed.updated) if parsed.updated else None)
             else:
                 changes.update(state="gone" if result.status == 410 else "error", error=error,
                                error_count=state.error_count + 1,
@@ -293,20 +311,23 @@ class Store:
             db.execute("DELETE FROM fetches WHERE at < ?",
                        [iso(now - timedelta(days=FETCH_LOG_DAYS))])
             nodes = self._nodes_of(changed)
-            removed, emptied = (self._apply_retention(source, now) if error is None
-                                else (0, frozenset()))
+            removed, emptied, gone_posts = (self._apply_retention(source, now) if error is None
+                                            else (0, frozenset(), ()))
         return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
                            elapsed_ms=result.elapsed_ms, error=error,
-                           changed_nodes=nodes | emptied, removed=removed)
+                           changed_nodes=nodes | emptied, removed=removed,
+                           changed_entries=frozenset(changed), removed_posts=gone_posts)
 
-    def _apply_retention(self, source: Source, now: datetime) -> tuple[int, frozenset[str]]:
+    def _apply_retention(self, source: Source,
+                         now: datetime) -> tuple[int, frozenset[str], tuple[str, ...]]:
         """Forget this source's entries past its age or count limit, unless still in its feed.
 
         An entry another source still carries only loses this source's path; one that no source
-        carries any more is deleted. Returns the number deleted and the nodes that changed.
+        carries any more is deleted. Returns the number deleted, the nodes that changed and the
+        posts of the deleted entries.
         """
         if not source.max_age and not source.max_entries:
-            return 0, frozenset()
+            return 0, frozenset(), ()
         db = self.db
         rows = db.execute(
             "SELECT es.key, es.entry_id, es.in_feed, e.published FROM entry_sources es "
@@ -319,10 +340,11 @@ class Store:
                                 or published < oldest)
         ]
         if not expired:
-            return 0, frozenset()
+            return 0, frozenset(), ()
         ids = {entry_id for _, entry_id in expired}
         nodes = self._nodes_of(ids)
         removed = 0
+        gone_posts: list[str] = []
         for key, entry_id in expired:
             db.execute("DELETE FROM entry_sources WHERE source_id=? AND key=?", [source.id, key])
             heir = db.execute("SELECT source_id FROM entry_sources WHERE entry_id=? "
@@ -333,10 +355,12 @@ class Store:
                            [heir[0], entry_id, source.id])
                 self._relink([entry_id])
             else:
+                if post := self.post_path(entry_id):
+                    gone_posts.append(post)
                 db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
                 db.execute("DELETE FROM entries WHERE id=?", [entry_id])
                 removed += 1
-        return removed, nodes
+        return removed, nodes, tuple(gone_posts)
 
     def _block_host(self, url: str, until: datetime, reason: str) -> None:
         host = host_of(url)
@@ -399,31 +423,44 @@ class Store:
         }
         entry_id = db["entries"].insert(record).last_pk
         db["entry_sources"].insert({"source_id": source.id, "key": e.key, "entry_id": entry_id})
-        db["entry_nodes"].insert_all(
-            {"node": path_str(p), "entry_id": entry_id, "published": record["published"]}
-            for p in ancestors(source.path))
+        for node in ancestors(source.path):
+            self._join_node(path_str(node), entry_id, record["published"])
         return "new", entry_id
+
+    def _join_node(self, node: str, entry_id: int, published: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO entry_nodes (node, entry_id, published, seq) VALUES "
+            "(?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM entry_nodes WHERE node=?))",
+            [node, entry_id, published, node])
 
     @staticmethod
     def _fields(e: Entry) -> dict[str, Any]:
         return {"title": e.title, "link": e.link, "author": e.author, "content": e.content,
-                "summary": e.summary, "thumbnail": e.thumbnail,
+                "summary": e.summary, "thumbnail": e.thumbnail, "lang": e.lang,
                 "categories": json.dumps(list(e.categories), ensure_ascii=False)}
 
     def _relink(self, entry_ids: Iterable[int]) -> None:
-        """Recompute the tree nodes of entries from the active sources that carry them."""
+        """Recompute the tree nodes of entries from the active sources that carry them.
+
+        Nodes an entry keeps keep their sequence number, so archive pages do not shift.
+        """
         db = self.db
         for entry_id in entry_ids:
-            db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
             rows = db.execute(
                 "SELECT s.path, e.published FROM entry_sources es "
                 "JOIN sources s ON s.id = es.source_id JOIN entries e ON e.id = es.entry_id "
-                "WHERE es.entry_id=? AND s.active=1", [entry_id]).fetchall()
-            nodes = {path_str(p) for path, _ in rows for p in ancestors(tuple(json.loads(path)))}
-            if rows:
-                db["entry_nodes"].insert_all(
-                    ({"node": n, "entry_id": entry_id, "published": rows[0][1]} for n in nodes),
-                    ignore=True)
+                "WHERE es.entry_id=? AND s.active=1 ORDER BY es.rowid", [entry_id]).fetchall()
+            wanted: dict[str, None] = {}
+            for path, _ in rows:
+                for node in ancestors(tuple(json.loads(path))):
+                    wanted.setdefault(path_str(node), None)
+            have = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
+                                             [entry_id])}
+            for node in have - wanted.keys():
+                db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
+            for node in wanted:
+                if node not in have:
+                    self._join_node(node, entry_id, rows[0][1])
 
     def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
         if not entry_ids:
@@ -441,31 +478,65 @@ class Store:
 
     def entries_for_node(self, node: NodePath, limit: int) -> list[StoredEntry]:
         """The newest ``limit`` entries of a node, newest first, each with its source paths."""
-        rows = self.db.execute(
-            "SELECT e.id, e.atom_id, e.title, e.link, e.author, e.content, e.summary, "
-            "e.published, e.updated, e.thumbnail, e.categories "
-            "FROM entry_nodes n JOIN entries e ON e.id = n.entry_id WHERE n.node = ? "
-            "ORDER BY n.published DESC, n.entry_id DESC LIMIT ?", [path_str(node), limit],
-        ).fetchall()
-        if not rows:
+        ids = [r[0] for r in self.db.execute(
+            "SELECT entry_id FROM entry_nodes WHERE node = ? "
+            "ORDER BY published DESC, entry_id DESC LIMIT ?", [path_str(node), limit])]
+        return self.entries_by_id(ids)
+
+    def node_size(self, node: NodePath) -> int:
+        """How many entries have ever joined the node: its highest sequence number."""
+        row = self.db.execute("SELECT max(seq) FROM entry_nodes WHERE node=?",
+                              [path_str(node)]).fetchone()
+        return row[0] or 0
+
+    def entries_by_seq(self, node: NodePath, first: int, last: int) -> list[StoredEntry]:
+        """The node's entries with sequence numbers in [first, last], newest first."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT entry_id FROM entry_nodes WHERE node=? AND seq BETWEEN ? AND ? "
+            "ORDER BY seq DESC", [path_str(node), first, last])]
+        return self.entries_by_id(ids)
+
+    def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
+        """For every node with entries: how many it holds now, and the newest one's date."""
+        return {node: (count, from_iso(newest) if newest else None)
+                for node, count, newest in self.db.execute(
+                    "SELECT node, count(*), max(published) FROM entry_nodes GROUP BY node")}
+
+    def entries_by_id(self, ids: Sequence[int]) -> list[StoredEntry]:
+        """Entries with their source paths and origin feed, in the order of ``ids``."""
+        if not ids:
             return []
-        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
         paths: dict[int, list[NodePath]] = {i: [] for i in ids}
         for entry_id, path in self.db.execute(
             "SELECT es.entry_id, s.path FROM entry_sources es JOIN sources s ON s.id=es.source_id "
-            f"WHERE s.active=1 AND es.entry_id IN ({','.join('?' * len(ids))}) "
-            "ORDER BY es.rowid", ids,
+            f"WHERE s.active=1 AND es.entry_id IN ({marks}) ORDER BY es.rowid", list(ids),
         ):
             paths[entry_id].append(tuple(json.loads(path)))
-        return [
-            StoredEntry(
-                rowid=r[0], atom_id=r[1], title=r[2], link=r[3], author=r[4] or "",
-                content=r[5] or "", summary=r[6] or "", published=from_iso(r[7]),
-                updated=from_iso(r[8]), thumbnail=r[9],
-                categories=tuple(json.loads(r[10] or "[]")), node_paths=tuple(paths[r[0]]),
-            )
-            for r in rows
-        ]
+        rows = {r[0]: r for r in self.db.execute(
+            "SELECT e.id, e.atom_id, e.title, e.link, e.author, e.content, e.summary, "
+            "e.published, e.updated, e.thumbnail, e.categories, e.lang, "
+            "s.feed_id, s.feed_title, coalesce(s.moved_to, s.url), s.feed_link, s.feed_updated, "
+            "s.id FROM entries e JOIN sources s ON s.id = e.source_id "
+            f"WHERE e.id IN ({marks})", list(ids))}
+        return [_stored(rows[i], paths[i]) for i in ids if i in rows]
+
+    def all_entry_ids(self) -> list[int]:
+        """Every stored entry, oldest first."""
+        return [r[0] for r in self.db.execute("SELECT id FROM entries ORDER BY id")]
+
+    def post_owner(self, post_path: str) -> int | None:
+        """The entry whose post is written at ``post_path``, if any."""
+        row = self.db.execute("SELECT id FROM entries WHERE post_path=?", [post_path]).fetchone()
+        return row[0] if row else None
+
+    def set_post_path(self, entry_id: int, post_path: str | None) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE entries SET post_path=? WHERE id=?", [post_path, entry_id])
+
+    def post_path(self, entry_id: int) -> str | None:
+        row = self.db.execute("SELECT post_path FROM entries WHERE id=?", [entry_id]).fetchone()
+        return row[0] if row else None
 
     def status(self) -> list[SourceStatus]:
         """Every active source with its state and entry count, in id order."""

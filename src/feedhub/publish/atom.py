@@ -5,41 +5,69 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from feedhub import __version__
-from feedhub.model import NodePath, StoredEntry
+from feedhub.model import NodePath, SourceFeed, StoredEntry
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_TYPE = "application/atom+xml"
 # An empty feed has no newest entry; a fixed date keeps it byte-identical across rebuilds.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _FeedExtension(BaseExtension):
+    """Marks RFC 5005 archive documents with ``fh:archive``."""
+
+    def __init__(self) -> None:
+        self.is_archive = False
+
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS}
+        return {"media": MEDIA_NS, "fh": HISTORY_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        if self.is_archive:
+            xml_elem(f"{{{HISTORY_NS}}}archive", feed)
+        return feed
 
 
 class _EntryExtension(BaseEntryExtension):
-    """Adds ``media:thumbnail`` directly under the entry, where readers look for it."""
+    """What feedgen lacks: ``media:thumbnail`` directly under the entry, where readers look for
+    it; ``atom:source`` (RFC 4287 4.2.11) naming the feed the entry came from; ``xml:lang``."""
 
     def __init__(self) -> None:
-        self.thumbnail_url: str | None = None
+        self.entry: StoredEntry | None = None
 
-    def thumbnail(self, url: str | None) -> None:
-        self.thumbnail_url = url
-
-    def extend_atom(self, entry: object) -> object:
-        if self.thumbnail_url:
-            xml_elem(f"{{{MEDIA_NS}}}thumbnail", entry, url=self.thumbnail_url)
+    def extend_atom(self, entry: Any) -> Any:
+        e = self.entry
+        if e is None:
+            return entry
+        if e.lang:
+            entry.set(XML_LANG, e.lang)
+        if e.origin is not None:
+            _source_element(entry, e.origin)
+        if e.thumbnail:
+            xml_elem(f"{{{MEDIA_NS}}}thumbnail", entry, url=e.thumbnail)
         return entry
 
-    def extend_rss(self, item: object) -> object:
-        return self.extend_atom(item)
+
+def _source_element(entry: Any, origin: SourceFeed) -> None:
+    source = xml_elem(f"{{{ATOM_NS}}}source", entry)
+    xml_elem(f"{{{ATOM_NS}}}id", source).text = origin.id
+    xml_elem(f"{{{ATOM_NS}}}title", source).text = origin.title
+    xml_elem(f"{{{ATOM_NS}}}link", source, rel="self", href=origin.url)
+    if origin.link:
+        xml_elem(f"{{{ATOM_NS}}}link", source, rel="alternate", type="text/html",
+                 href=origin.link)
+    if origin.updated is not None:
+        xml_elem(f"{{{ATOM_NS}}}updated", source).text = origin.updated.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +80,8 @@ class FeedInfo:
     alternate_url: str
     hub_title: str
     base_url: str
+    links: tuple[tuple[str, str], ...] = ()  # more (rel, href): RFC 5005 archives, WebSub hub
+    is_archive: bool = False
 
 
 def node_categories(paths: Sequence[NodePath]) -> list[str]:
@@ -73,6 +103,9 @@ def render_atom(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
     fg.generator("feedhub", version=__version__)
     fg.link(href=info.self_url, rel="self", type=ATOM_TYPE)
     fg.link(href=info.alternate_url, rel="alternate", type="text/html")
+    for rel, href in info.links:
+        fg.link(href=href, rel=rel, **({} if rel == "hub" else {"type": ATOM_TYPE}))
+    fg.feedhub.is_archive = info.is_archive
     newest = max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
     fg.updated(newest)
     for e in entries:
@@ -96,5 +129,5 @@ def render_atom(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
         if not e.content and not e.summary and not e.link:
             # RFC 4287 4.1.2: an entry with no alternate link must have content.
             fe.content("", type="html")
-        fe.feedhub.thumbnail(e.thumbnail)
+        fe.feedhub.entry = e
     return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)

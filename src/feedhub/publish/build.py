@@ -1,18 +1,52 @@
-"""Which outputs to write after a poll or a rebuild, and writing them."""
+"""Which outputs to write after a poll or a rebuild, and writing them.
+
+Everything here is derived from the store. A full build (``changes=None``) renders every output;
+after a poll only the feeds of the nodes whose entries changed, their new archive pages and the
+posts of the changed entries are rendered. Every file goes through ``write_if_changed``, so
+identical bytes are never rewritten.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from feedhub.config import Config
-from feedhub.model import FeedNode, path_str
-from feedhub.paths import feed_file, url_for
+from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
+from feedhub.paths import feed_file, safe_segment, url_for
+from feedhub.publish import posts
 from feedhub.publish.atom import FeedInfo, render_atom
 from feedhub.publish.files import write_if_changed
+from feedhub.publish.jsonfeed import render_json
+from feedhub.publish.rss import render_rss
 from feedhub.store import Store
+
+RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json}
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a poll changed: the nodes to republish, entries whose posts to rewrite, and the
+    posts of entries retention deleted."""
+
+    nodes: frozenset[str] = frozenset()
+    entries: frozenset[int] = frozenset()
+    removed_posts: tuple[str, ...] = ()
+
+
+def changes_of(outcomes: Iterable[PollOutcome]) -> Changes:
+    """Everything a batch of polls changed, as one set of publishing work."""
+    nodes: set[str] = set()
+    entries: set[int] = set()
+    removed: list[str] = []
+    for o in outcomes:
+        nodes |= o.changed_nodes
+        entries |= o.changed_entries
+        removed += o.removed_posts
+    return Changes(frozenset(nodes), frozenset(entries), tuple(removed))
 
 
 @dataclass
@@ -20,8 +54,17 @@ class PublishReport:
     """What a publish run wrote."""
 
     written: list[Path] = field(default_factory=list)
+    deleted: list[Path] = field(default_factory=list)
     unchanged: int = 0
     elapsed_ms: int = 0
+    changed_feeds: list[str] = field(default_factory=list)  # URLs, for WebSub
+
+    def note(self, target: Path, data: bytes) -> bool:
+        if write_if_changed(target, data):
+            self.written.append(target)
+            return True
+        self.unchanged += 1
+        return False
 
 
 def feed_title(config: Config, node: FeedNode) -> str:
@@ -31,7 +74,19 @@ def feed_title(config: Config, node: FeedNode) -> str:
     return f"{' / '.join(node.path)} — {config.title}"
 
 
-def feed_info(config: Config, node: FeedNode) -> FeedInfo:
+def archive_file(path: NodePath, page: int) -> PurePosixPath:
+    """RFC 5005 archive page ``page`` (from 1, oldest first) of a node's merged feed."""
+    return PurePosixPath("archive", *(safe_segment(name) for name in path), f"{page}.atom")
+
+
+def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedInfo:
+    """The identity and links of a node's subscription feed."""
+    links: list[tuple[str, str]] = []
+    if archived_pages:
+        links.append(("prev-archive", url_for(config.base_url,
+                                              archive_file(node.path, archived_pages))))
+    if config.publish.websub_hub:
+        links.append(("hub", config.publish.websub_hub))
     return FeedInfo(
         node=node.path,
         title=feed_title(config, node),
@@ -39,25 +94,95 @@ def feed_info(config: Config, node: FeedNode) -> FeedInfo:
         alternate_url=config.base_url,
         hub_title=config.title,
         base_url=config.base_url,
+        links=tuple(links),
     )
 
 
-def publish(config: Config, store: Store, nodes: Iterable[str] | None = None) -> PublishReport:
-    """Write the merged feeds of ``nodes`` (keys as in ``path_str``), or of every node.
+def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
+    links = [("current", url_for(config.base_url, feed_file(node.path)))]
+    if page > 1:
+        links.append(("prev-archive", url_for(config.base_url, archive_file(node.path, page - 1))))
+    return FeedInfo(
+        node=node.path,
+        title=f"{feed_title(config, node)} ({page})",
+        self_url=url_for(config.base_url, archive_file(node.path, page)),
+        alternate_url=config.base_url,
+        hub_title=config.title,
+        base_url=config.base_url,
+        links=tuple(links),
+        is_archive=True,
+    )
 
-    Files whose bytes would not change are not touched.
-    """
+
+def publish(config: Config, store: Store, changes: Changes | None = None) -> PublishReport:
+    """Write what ``changes`` affects, or everything when it is None."""
     started = time.monotonic()
-    tree = {path_str(n.path): n for n in config.nodes}
-    chosen = list(tree.values()) if nodes is None else [tree[k] for k in nodes if k in tree]
     report = PublishReport()
+    tree = {path_str(n.path): n for n in config.nodes}
+    chosen = list(tree.values()) if changes is None else [
+        tree[k] for k in sorted(changes.nodes) if k in tree]
     for node in chosen:
-        entries = store.entries_for_node(node.path, config.publish.entries)
-        data = render_atom(feed_info(config, node), entries)
-        target = config.output / feed_file(node.path)
-        if write_if_changed(target, data):
-            report.written.append(target)
-        else:
-            report.unchanged += 1
+        _publish_node(config, store, node, report, every_page=changes is None)
+    if config.posts is not None:
+        ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
+        _publish_posts(config.posts, store, ids, report)
+        for relative in () if changes is None else changes.removed_posts:
+            _delete(config.posts / relative, report)
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishReport,
+                  every_page: bool) -> None:
+    per_page = config.publish.entries
+    full_pages = store.node_size(node.path) // per_page
+    # Archive pages never change once full: write the missing ones, newest first, stopping at
+    # the first that exists unless this is a full build.
+    for page in range(full_pages, 0, -1):
+        target = config.output / archive_file(node.path, page)
+        if target.exists():
+            if every_page:
+                continue
+            break
+        entries = store.entries_by_seq(node.path, (page - 1) * per_page + 1, page * per_page)
+        report.note(target, render_atom(_archive_info(config, node, page), entries))
+    # The subscription document: the newest entries, plus every entry not yet in a full
+    # archive page, so that the archive walk from here reaches every entry.
+    newest = store.entries_for_node(node.path, per_page)
+    pending = store.entries_by_seq(node.path, full_pages * per_page + 1, 2**62)
+    entries = _newest_first({e.rowid: e for e in [*newest, *pending]}.values())
+    info = feed_info(config, node, full_pages)
+    for ext in config.publish.formats:
+        render = RENDERERS[ext]
+        if report.note(config.output / feed_file(node.path, ext), render(info, entries)):
+            report.changed_feeds.append(url_for(config.base_url, feed_file(node.path, ext)))
+
+
+def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:
+    return sorted(entries, key=lambda e: (e.published, e.rowid), reverse=True)
+
+
+def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishReport) -> None:
+    for start in range(0, len(ids), 500):
+        for entry in store.entries_by_id(ids[start:start + 500]):
+            if not entry.node_paths:
+                continue  # no active source carries it: not published
+            path = entry.node_paths[0]
+            relative = posts.post_folder(path)
+            name = posts.post_name(entry.title, entry.atom_id, taken=False)
+            owner = store.post_owner(str(relative / name))
+            if owner is not None and owner != entry.rowid:
+                name = posts.post_name(entry.title, entry.atom_id, taken=True)
+            new_path = str(relative / name)
+            old_path = store.post_path(entry.rowid)
+            if old_path and old_path != new_path:
+                _delete(folder / old_path, report)
+            if old_path != new_path:
+                store.set_post_path(entry.rowid, new_path)
+            report.note(folder / new_path, posts.render_post(entry, path).encode("utf-8"))
+
+
+def _delete(target: Path, report: PublishReport) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+        report.deleted.append(target)
