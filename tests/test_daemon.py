@@ -10,6 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+
 from conftest import FeedServer, free_port, write_config
 from running import Daemon, get, wait_for
 

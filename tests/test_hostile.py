@@ -9,6 +9,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+
 from conftest import FeedServer, feedhub, free_port, write_config
 from hostile import HostileServer
 

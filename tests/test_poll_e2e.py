@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import feedparser
 import pytest
-from conftest import FeedServer, feedhub, write_config
 
+from conftest import FeedServer, feedhub, write_config
 from feedhub.config import load_config
 
 TREE = """\

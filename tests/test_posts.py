@@ -9,8 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 import yaml
-from conftest import FeedServer, feedhub, write_config
 
+from conftest import FeedServer, feedhub, write_config
 from feedhub.model import SourceFeed, StoredEntry
 from feedhub.publish.posts import post_name, render_post
 from feedhub.sanitize import sanitize_html

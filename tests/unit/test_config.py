@@ -161,7 +161,7 @@ def test_minimal_file_gets_defaults(tmp_path):
     config = load_config(write(tmp_path, "sources:\n  a: https://e.com/f\n"))
     assert config.title == "feedhub"
     assert config.base_url == "http://127.0.0.1:8080/"
-    assert config.publish.formats == ("atom",)
+    assert config.publish.formats == ("atom", "rss", "json")
     assert config.server.port == 8080
     assert [s.path for s in config.sources] == [("a",)]
 
