@@ -136,7 +136,8 @@ def test_second_poll_is_conditional_and_rewrites_nothing(hub: tuple[Path, FeedSe
     config, server = hub
     assert feedhub("poll", "-c", str(config)).returncode == 0
     public = config.parent / "data" / "public"
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*.atom")}
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*") if p.is_file()}
+    assert len(before) > 3 * len(EXPECTED_FEEDS)
 
     result = feedhub("poll", "-c", str(config))
     assert result.returncode == 0, result.stderr
@@ -147,7 +148,7 @@ def test_second_poll_is_conditional_and_rewrites_nothing(hub: tuple[Path, FeedSe
         assert second.headers["if-none-match"] == server.routes[path].etag
         assert second.headers["if-modified-since"] == server.routes[path].last_modified
         assert second.status == 304
-    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*.atom")}
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*") if p.is_file()}
     assert after == before
 
 
@@ -155,12 +156,12 @@ def test_build_on_unchanged_database_is_byte_identical(hub: tuple[Path, FeedServ
     config, _ = hub
     assert feedhub("poll", "-c", str(config)).returncode == 0
     public = config.parent / "data" / "public"
-    before = {p: p.read_bytes() for p in public.rglob("*.atom")}
+    before = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
     for p in before:
         p.unlink()
     result = feedhub("build", "-c", str(config))
     assert result.returncode == 0, result.stderr
-    assert {p: p.read_bytes() for p in public.rglob("*.atom")} == before
+    assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == before
     mtimes = {p: p.stat().st_mtime_ns for p in before}
     assert feedhub("build", "-c", str(config)).returncode == 0
     assert {p: p.stat().st_mtime_ns for p in before} == mtimes
@@ -253,3 +254,30 @@ def test_check_reports_a_bad_config_in_one_line(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert feedhub("frobnicate").returncode == 2
+
+
+def test_index_page_opml_and_other_formats_are_written(hub: tuple[Path, FeedServer]) -> None:
+    import lxml.html
+    from lxml import etree
+
+    config, _ = hub
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    public = config.parent / "data" / "public"
+    base_url = load_config(config).base_url
+    page = lxml.html.fromstring((public / "index.html").read_bytes())
+    discovered = {(lk.get("type"), lk.get("href"))
+                  for lk in page.findall(".//head/link[@rel='alternate']")}
+    for name in EXPECTED_FEEDS:
+        for ext, kind in (("atom", "application/atom+xml"), ("rss", "application/rss+xml"),
+                          ("json", "application/feed+json")):
+            assert (kind, base_url + quote(name[:-4] + ext)) in discovered, (name, ext)
+            assert (public / (name[:-4] + ext)).is_file()
+    assert "少数派" in page.text_content() and "script" not in (public / "index.html").read_text()
+    outlines = etree.parse(str(public / "opml.xml")).findall(".//outline[@xmlUrl]")
+    assert {o.get("xmlUrl") for o in outlines} == {base_url + quote(n) for n in EXPECTED_FEEDS}
+    sources = etree.parse(str(public / "sources.opml")).findall(".//outline[@xmlUrl]")
+    assert len(sources) == 4
+    rss = feedparser.parse((public / "all.rss").read_bytes())
+    assert not rss.bozo and rss.version == "rss20" and len(rss.entries) == 8
+    feed = json.loads((public / "all.json").read_text(encoding="utf-8"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 8

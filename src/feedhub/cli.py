@@ -18,10 +18,12 @@ from pathlib import Path
 
 from feedhub import __version__
 from feedhub.config import Config, default_config_path, load_config
+from feedhub.configedit import merge_sources
 from feedhub.daemon import run_daemon
-from feedhub.errors import FeedhubError
+from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
 from feedhub.poller import Database, poll_in_order
+from feedhub.publish import opml
 from feedhub.publish.build import changes_of, publish
 from feedhub.server import make_app, start_server
 from feedhub.store import Store
@@ -50,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     command("check", "validate the config file")
     status = command("status", "one row per source: state, last poll, next poll, entries, error")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    opml_cmd = sub.add_parser("opml", help="sources in and out as OPML 2.0, keeping the tree",
+                              description="sources in and out as OPML 2.0, keeping the tree")
+    opml_sub = opml_cmd.add_subparsers(dest="opml_command", required=True, metavar="ACTION")
+    importing = opml_sub.add_parser("import", help="add the feeds of an OPML file to the config")
+    importing.add_argument("file", type=Path, metavar="FILE")
+    opml_sub.add_parser("export", help="print the sources as OPML 2.0")
+    for p in (importing, opml_sub.choices["export"]):
+        p.add_argument("-c", "--config", type=Path, default=None,
+                       help="the config file (default: $FEEDHUB_CONFIG or ./config.yaml)")
     return parser
 
 
@@ -63,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config or default_config_path())
         handler = {"run": run_daemon, "poll": lambda c: cmd_poll(c, args.paths),
                    "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
-                   "status": lambda c: cmd_status(c, args.json)}[args.command]
+                   "status": lambda c: cmd_status(c, args.json),
+                   "opml": lambda c: cmd_opml(c, args.opml_command,
+                                              getattr(args, "file", None))}[args.command]
         return handler(config)
     except FeedhubError as exc:
         print(f"feedhub: {exc}", file=sys.stderr)
@@ -166,6 +179,24 @@ def cmd_status(config: Config, as_json: bool) -> int:
     for row in table:
         cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
+    return 0
+
+
+def cmd_opml(config: Config, action: str, file: Path | None) -> int:
+    if action == "export":
+        sys.stdout.write(opml.render_sources_opml(config.title, config.tree).decode("utf-8"))
+        return 0
+    assert file is not None
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    report = merge_sources(config.file, opml.parse_opml(data, str(file)))
+    for path in report.added:
+        print(f"added {path}")
+    for path in report.skipped:
+        print(f"skipped {path}: already in {config.file}")
+    print(f"{len(report.added)} sources added to {config.file}, {len(report.skipped)} skipped")
     return 0
 
 

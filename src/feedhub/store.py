@@ -521,6 +521,11 @@ class Store:
             f"WHERE e.id IN ({marks})", list(ids))}
         return [_stored(rows[i], paths[i]) for i in ids if i in rows]
 
+    def site_links(self) -> dict[str, str]:
+        """The website each source's feed names, by source id."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT id, feed_link FROM sources WHERE feed_link IS NOT NULL")}
+
     def all_entry_ids(self) -> list[int]:
         """Every stored entry, oldest first."""
         return [r[0] for r in self.db.execute("SELECT id FROM entries ORDER BY id")]

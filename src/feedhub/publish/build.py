@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from feedhub.config import Config
 from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, safe_segment, url_for
-from feedhub.publish import posts
+from feedhub.publish import index, opml, posts
 from feedhub.publish.atom import FeedInfo, render_atom
 from feedhub.publish.files import write_if_changed
 from feedhub.publish.jsonfeed import render_json
@@ -123,6 +123,8 @@ def publish(config: Config, store: Store, changes: Changes | None = None) -> Pub
         tree[k] for k in sorted(changes.nodes) if k in tree]
     for node in chosen:
         _publish_node(config, store, node, report, every_page=changes is None)
+    if changes is None or changes.nodes:
+        _publish_directory(config, store, report)
     if config.posts is not None:
         ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
         _publish_posts(config.posts, store, ids, report)
@@ -156,6 +158,25 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
         render = RENDERERS[ext]
         if report.note(config.output / feed_file(node.path, ext), render(info, entries)):
             report.changed_feeds.append(url_for(config.base_url, feed_file(node.path, ext)))
+
+
+def _publish_directory(config: Config, store: Store, report: PublishReport) -> None:
+    """The files that list the feeds: opml.xml, sources.opml and index.html."""
+    out = config.output
+    report.note(out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url,
+                                                         config.tree, config.publish.formats))
+    report.note(out / "sources.opml", opml.render_sources_opml(config.title, config.tree))
+    stats = store.node_stats()
+    sites = store.site_links()
+    summaries = [
+        index.NodeSummary(
+            path=node.path, entries=stats.get(path_str(node.path), (0, None))[0],
+            newest=stats.get(path_str(node.path), (0, None))[1],
+            site_link=sites.get(node.source.id) if node.source else None)
+        for node in config.nodes
+    ]
+    report.note(out / "index.html", index.render_index(config.title, config.base_url,
+                                                       summaries, config.publish.formats))
 
 
 def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:

@@ -1,0 +1,192 @@
+"""``index.html``: the tree of feeds for people, with feed autodiscovery for readers.
+
+One self-contained HTML5 page: a little inline CSS that reads on a phone and a desktop, no
+JavaScript, nothing loaded from elsewhere (a Content-Security-Policy says so). Every string is
+escaped, only http(s) site links are shown, and equal input gives equal bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from urllib.parse import urlsplit
+
+from feedhub.model import NodePath
+from feedhub.paths import feed_file, url_for
+
+
+@dataclass(frozen=True)
+class NodeSummary:
+    """What the index shows about one node of the tree."""
+
+    path: NodePath  # () is the all-feed
+    entries: int  # entries in the node's merged feed
+    newest: datetime | None  # the newest entry's time, if any
+    site_link: str | None  # the source's website, for leaves; None otherwise
+
+
+# (format as in publish.formats, file extension, media type, label); Atom is always written.
+_FORMATS = (
+    ("atom", "atom", "application/atom+xml", "Atom"),
+    ("rss", "rss", "application/rss+xml", "RSS"),
+    ("json", "json", "application/feed+json", "JSON Feed"),
+)
+ROOT_NAME = "Everything"
+# Characters that have no place in an HTML document (C0/C1 controls other than whitespace,
+# lone surrogates, noncharacters U+FFFE/U+FFFF).
+_NOT_HTML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_CSS = """\
+:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fff;--muted:#6e6e73;--line:#d2d2d7;\
+--link:#0a58ca;--chip:#f2f2f5}
+@media (prefers-color-scheme:dark){:root{--fg:#f2f2f5;--bg:#161618;--muted:#a1a1a6;\
+--line:#3a3a3c;--link:#6ea8fe;--chip:#2c2c2e}}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:60rem;padding:1rem;font:16px/1.5 system-ui,-apple-system,\
+"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:var(--fg);\
+background:var(--bg);overflow-wrap:anywhere}
+h1{font-size:1.6rem;margin:.5rem 0}
+p{margin:.5rem 0}
+a{color:var(--link)}
+.muted,footer{color:var(--muted)}
+ul.tree,ul.tree ul{list-style:none;margin:0;padding:0}
+ul.tree ul{margin-left:.6rem;padding-left:.8rem;border-left:1px solid var(--line)}
+.node{display:flex;flex-wrap:wrap;align-items:baseline;gap:.2rem .8rem;padding:.35rem 0}
+.name{font-weight:600}
+.meta{color:var(--muted);font-size:.9rem}
+.links{display:flex;flex-wrap:wrap;gap:.4rem}
+.links a{font-size:.85rem;text-decoration:none;padding:.05rem .5rem;border-radius:.8rem;\
+background:var(--chip)}
+.links a:hover,.links a:focus{text-decoration:underline}
+footer{margin-top:2rem;font-size:.9rem;border-top:1px solid var(--line)}
+@media (min-width:40rem){body{padding:2rem}.node{flex-wrap:nowrap}.meta{margin-left:auto}}
+"""
+
+
+def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
+                 formats: Sequence[str], generated_note: str = "") -> bytes:
+    """The index page, UTF-8.
+
+    ``summaries`` come in tree order (the root, path ``()``, first; parents before children);
+    the nesting is rebuilt from the paths, so a node hangs under its nearest listed ancestor.
+    Each node shows its name, entry count, newest entry time (UTC) and a link to its feed in
+    every format written (Atom always, RSS and JSON Feed when in ``formats``), plus the site
+    for leaves; ``<head>`` carries an autodiscovery ``<link>`` for every feed.
+    """
+    chosen = [f for f in _FORMATS if f[0] == "atom" or f[0] in formats]
+    nodes: dict[NodePath, NodeSummary] = {}
+    for summary in summaries:
+        nodes.setdefault(tuple(summary.path), summary)
+    children: dict[NodePath | None, list[NodeSummary]] = {}
+    for path, summary in nodes.items():
+        children.setdefault(_parent(path, nodes), []).append(summary)
+
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        "<html>",
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="generator" content="feedhub">',
+        f"<title>{_e(title)}</title>",
+    ]
+    for path in nodes:
+        for _, ext, media_type, label in chosen:
+            name = _feed_title(title, path)
+            if ext != "atom":
+                name = f"{name} ({label})"
+            out.append(f'<link rel="alternate" type="{media_type}" title="{_e(name)}" '
+                       f'href="{_e(_feed_url(base_url, path, ext))}">')
+    out += [
+        f"<style>\n{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{_e(title)}</h1>",
+        '<p class="muted">Every node of the tree has its own merged feed: subscribe to any of '
+        "them in a feed reader.</p>",
+        "</header>",
+        "<main>",
+    ]
+    _render_list(out, children, None, base_url, chosen, 0)
+    out += [
+        "</main>",
+        "<footer>",
+        f'<p>OPML: <a href="{_e(url_for(base_url, "opml.xml"))}">every feed above</a> · '
+        f'<a href="{_e(url_for(base_url, "sources.opml"))}">the sources</a></p>',
+    ]
+    if generated_note:
+        out.append(f"<p>{_e(generated_note)}</p>")
+    out += ["</footer>", "</body>", "</html>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def _parent(path: NodePath, nodes: dict[NodePath, NodeSummary]) -> NodePath | None:
+    """The nearest proper ancestor of ``path`` that has a summary, or None."""
+    for i in range(len(path) - 1, -1, -1):
+        if path[:i] in nodes:
+            return path[:i]
+    return None
+
+
+def _render_list(out: list[str], children: dict[NodePath | None, list[NodeSummary]],
+                 parent: NodePath | None, base_url: str,
+                 chosen: list[tuple[str, str, str, str]], depth: int) -> None:
+    pad = "  " * depth
+    out.append(f'{pad}<ul class="tree">' if parent is None else f"{pad}<ul>")
+    for summary in children.get(parent, []):
+        path = tuple(summary.path)
+        out.append(f"{pad}<li>")
+        out.append(f'{pad}<div class="node">{_node_line(summary, base_url, chosen)}</div>')
+        if path in children:
+            _render_list(out, children, path, base_url, chosen, depth + 1)
+        out.append(f"{pad}</li>")
+    out.append(f"{pad}</ul>")
+
+
+def _node_line(summary: NodeSummary, base_url: str,
+               chosen: list[tuple[str, str, str, str]]) -> str:
+    path = tuple(summary.path)
+    name = path[-1] if path else ROOT_NAME
+    count = f"{summary.entries:,} {'entry' if summary.entries == 1 else 'entries'}"
+    if summary.newest is None:
+        newest = "newest —"
+    else:
+        when = summary.newest if summary.newest.tzinfo else summary.newest.replace(tzinfo=UTC)
+        when = when.astimezone(UTC)
+        newest = (f'newest <time datetime="{when.strftime("%Y-%m-%dT%H:%M:%SZ")}">'
+                  f'{when.strftime("%Y-%m-%d %H:%M")} UTC</time>')
+    links = [f'<a href="{_e(_feed_url(base_url, path, ext))}" type="{media_type}">{label}</a>'
+             for _, ext, media_type, label in chosen]
+    if summary.site_link and _is_http(summary.site_link):
+        links.append(f'<a href="{_e(summary.site_link)}" rel="nofollow noopener noreferrer">'
+                     f"site</a>")
+    return (f'<span class="name">{_e(name)}</span> '
+            f'<span class="meta">{count} · {newest}</span> '
+            f'<span class="links">{" ".join(links)}</span>')
+
+
+def _feed_title(title: str, path: NodePath) -> str:
+    """As the feed titles itself: the hub for the all-feed, ``topic / site — hub`` below."""
+    return f"{' / '.join(path)} — {title}" if path else title
+
+
+def _feed_url(base_url: str, path: NodePath, ext: str) -> str:
+    return url_for(base_url, feed_file(path, ext))
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _e(text: str) -> str:
+    return escape(_NOT_HTML.sub("\ufffd", text), quote=True)
