@@ -20,9 +20,16 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-deps
 	$(BIN)/feedhub run
 
-test: $(VENV)/.test-deps
+# The Hexo site that tests/test_hexo.py builds the posts with, installed from its lock file.
+HEXO := tests/hexo
+
+$(HEXO)/node_modules: $(HEXO)/package-lock.json $(HEXO)/package.json
+	npm ci --prefix $(HEXO) --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.test-deps $(HEXO)/node_modules
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build src/*.egg-info $(HEXO)/node_modules
