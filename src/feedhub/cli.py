@@ -22,6 +22,7 @@ from feedhub.configedit import merge_sources
 from feedhub.daemon import run_daemon
 from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
+from feedhub.metrics import Metrics
 from feedhub.poller import Database, poll_in_order
 from feedhub.publish import opml
 from feedhub.publish.build import changes_of, publish
@@ -132,15 +133,20 @@ def cmd_serve(config: Config) -> int:
     store = Store.for_base_url(config.database, config.base_url)
     db = Database(store)
 
+    metrics = Metrics()
+
     async def health() -> tuple[int, dict]:
         counts = await db.call(store.counts)
         return 200, {"status": "ok", "sources": {k: v for k, v in counts.items()
                                                  if k != "entries"},
                      "entries": counts.get("entries", 0)}
 
+    async def refresh() -> None:
+        metrics.refresh(await db.call(store.counts), config.database)
+
     async def serve() -> None:
-        runner = await start_server(make_app(config.output, health), config.server.host,
-                                    config.server.port)
+        runner = await start_server(make_app(config.output, health, metrics, refresh),
+                                    config.server.host, config.server.port)
         logging.getLogger("feedhub").info("serving %s on http://%s:%d/", config.output,
                                           config.server.host, config.server.port)
         stop = asyncio.Event()

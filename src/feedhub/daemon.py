@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
 import random
 import signal
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from feedhub.config import Config
-from feedhub.errors import StoreError
+from feedhub.config import Config, load_config
+from feedhub.errors import ConfigError, StoreError
 from feedhub.fetch import Fetcher, user_agent
+from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
 from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
 from feedhub.publish.build import changes_of, publish
+from feedhub.publish.files import remove_stale_temporaries
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
 from feedhub.store import Store, from_iso
@@ -30,6 +35,8 @@ log = logging.getLogger("feedhub")
 PUBLISH_DELAY = 1.0  # seconds: polls finishing close together share one publish
 START_SPREAD = 5.0  # seconds over which overdue sources start at launch
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish on SIGTERM
+CONFIG_CHECK = 2.0  # seconds between looks at the config file
+STALE_MARGIN = 300.0  # seconds past twice the longest interval before /healthz says 503
 
 
 def acquire_lock(database: Path) -> IO[str]:
@@ -57,13 +64,20 @@ class Daemon:
         self.config = config
         self.rng = random.Random()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.metrics = Metrics()
         self.dirty: list[PollOutcome] = []  # polls whose changes are not published yet
         self.inflight: set[asyncio.Task[Any]] = set()
         self.stopping = asyncio.Event()
+        self.started = utcnow()
         self.last_poll: datetime | None = None
         self.last_publish: datetime | None = None
         self.db: Database | None = None
         self.fetcher: Fetcher | None = None
+        self.config_stamp = _stamp(config.file)
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return {s.id: s for s in self.config.sources if s.enabled}
 
     async def run(self) -> int:
         """Run until SIGTERM or SIGINT; returns the exit status."""
@@ -73,20 +87,22 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload("SIGHUP")))
         runner = None
         try:
+            for folder in (config.output, config.posts):
+                if folder is not None:
+                    remove_stale_temporaries(folder)
             await db.call(db.store.sync_sources, config.sources)
-            report = await db.call(publish, config, db.store)
-            self.last_publish = utcnow()
-            log.info("published %d files (%d written) in %d ms",
-                     report.unchanged + len(report.written), len(report.written),
-                     report.elapsed_ms)
-            runner = await start_server(make_app(config.output, self.health),
-                                        config.server.host, config.server.port)
+            await self._publish(full=True)
+            app = make_app(config.output, self.health, self.metrics, self._refresh_metrics)
+            runner = await start_server(app, config.server.host, config.server.port)
             log.info("serving %s on http://%s:%d/", config.output, config.server.host,
                      config.server.port)
             async with Fetcher(fetch_policy(config)) as self.fetcher:
                 await self._schedule_all()
+                self.scheduler.add_job(self._watch_config, "interval", id="watch-config",
+                                       seconds=CONFIG_CHECK, max_instances=1)
                 self.scheduler.start()
                 await self.stopping.wait()
                 log.info("stopping")
@@ -102,80 +118,144 @@ class Daemon:
         log.info("stopped")
         return 0
 
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
+
+    # -- scheduling -----------------------------------------------------------------------------
+
     async def _schedule_all(self) -> None:
         assert self.db is not None
         now = utcnow()
-        sources = [s for s in self.config.sources if s.enabled]
+        sources = list(self.sources.values())
         states = [await self.db.call(self.db.store.state, s.id) for s in sources]
         overdue = [s for s, st in zip(sources, states, strict=True)
                    if st.state != "gone" and (st.next_poll is None
                                               or from_iso(st.next_poll) <= now)]
         for i, source in enumerate(overdue):
             delay = first_poll_delay(i, len(overdue), min(START_SPREAD, source.interval))
-            self._schedule(source, now + timedelta(seconds=delay))
+            self._schedule(source.id, now + timedelta(seconds=delay))
         for source, state in zip(sources, states, strict=True):
             if source not in overdue and state.next_poll and state.state != "gone":
-                self._schedule(source, from_iso(state.next_poll))
+                self._schedule(source.id, from_iso(state.next_poll))
 
-    def _schedule(self, source: Source, when: datetime) -> None:
-        self.scheduler.add_job(self._poll_job, "date", run_date=when, args=[source],
-                               id=source.id, replace_existing=True, misfire_grace_time=None)
+    def _schedule(self, source_id: str, when: datetime) -> None:
+        # Jobs carry the id, not the Source: a reload may change the source before it runs.
+        self.scheduler.add_job(self._poll_job, "date", run_date=when, args=[source_id],
+                               id=source_id, replace_existing=True, misfire_grace_time=None)
 
-    async def _poll_job(self, source: Source) -> None:
+    async def _poll_job(self, source_id: str) -> None:
         task = asyncio.current_task()
         if task is not None:
             self.inflight.add(task)
         try:
-            await self._poll(source)
+            await self._poll(source_id)
         finally:
             if task is not None:
                 self.inflight.discard(task)
 
-    async def _poll(self, source: Source) -> None:
+    async def _poll(self, source_id: str) -> None:
         assert self.db is not None and self.fetcher is not None
-        if self.stopping.is_set():
-            return
+        source = self.sources.get(source_id)
+        if source is None or self.stopping.is_set():
+            return  # removed by a reload, or shutting down
         skip = await skip_reason(self.db, source, utcnow())
         if skip is not None:
             log.info("%s: skipped: %s", source.id, skip.reason)
+            self.metrics.polls.labels("skipped").inc()
             if skip.until is not None:
                 # Spread the sources that waited on one host, so they do not all return at once.
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
-                self._schedule(source, skip.until + timedelta(seconds=spread))
+                self._schedule(source.id, skip.until + timedelta(seconds=spread))
             return
         try:
             outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
         except Exception:
             # A bug while handling one source must not end its polling for good.
             log.exception("%s: poll failed unexpectedly", source.id)
-            self._schedule(source, utcnow() + timedelta(seconds=self.config.polling.min_interval))
+            self._schedule(source.id,
+                           utcnow() + timedelta(seconds=self.config.polling.min_interval))
             return
         self.last_poll = utcnow()
+        self.metrics.poll(outcome)
+        self.metrics.last_poll.set_to_current_time()
         state = await self.db.call(self.db.store.state, source.id)
-        if state.next_poll and state.state != "gone" and not self.stopping.is_set():
-            self._schedule(source, from_iso(state.next_poll))
+        if (state.next_poll and state.state != "gone" and not self.stopping.is_set()
+                and source.id in self.sources):
+            self._schedule(source.id, from_iso(state.next_poll))
         if outcome.changed_nodes or outcome.removed_posts:
             self.dirty.append(outcome)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(ConflictingIdError):  # one is already due: it takes these
                 self.scheduler.add_job(self._publish, "date", id="publish",
                                        run_date=utcnow() + timedelta(seconds=PUBLISH_DELAY),
                                        replace_existing=False, misfire_grace_time=None)
 
-    async def _publish(self) -> None:
+    # -- publishing -----------------------------------------------------------------------------
+
+    async def _publish(self, full: bool = False) -> None:
         assert self.db is not None
         pending, self.dirty = self.dirty, []
+        changes = None if full else changes_of(pending)
         try:
-            report = await self.db.call(publish, self.config, self.db.store, changes_of(pending))
+            with self.metrics.publish_seconds.time():
+                report = await self.db.call(publish, self.config, self.db.store, changes)
         except Exception:
             log.exception("publishing failed; will retry after the next poll")
             self.dirty = pending + self.dirty
             return
         self.last_publish = utcnow()
-        log.info("published %d files (%d written) in %d ms",
-                 report.unchanged + len(report.written), len(report.written), report.elapsed_ms)
+        self.metrics.last_publish.set_to_current_time()
+        log.info("published %d files (%d written, %d deleted) in %d ms",
+                 report.unchanged + len(report.written), len(report.written),
+                 len(report.deleted), report.elapsed_ms)
         if self.config.publish.websub_hub and report.changed_feeds:
             await ping_hub(self.config.publish.websub_hub, report.changed_feeds,
                            user_agent(self.config.base_url))
+
+    # -- live configuration ---------------------------------------------------------------------
+
+    async def _watch_config(self) -> None:
+        stamp = _stamp(self.config.file)
+        if stamp != self.config_stamp:
+            self.config_stamp = stamp
+            await self.reload("a change of the file")
+
+    async def reload(self, reason: str) -> None:
+        """Apply the config file as it is now; an invalid file leaves everything as it was."""
+        assert self.db is not None
+        self.config_stamp = _stamp(self.config.file)
+        try:
+            new = load_config(self.config.file)
+        except ConfigError as exc:
+            log.error("config not reloaded (%s): %s", reason, exc)
+            return
+        old = self.config
+        fixed = {"database": new.database != old.database, "output": new.output != old.output,
+                 "posts": new.posts != old.posts, "server": new.server != old.server,
+                 "polling limits": _limits(new) != _limits(old)}
+        for what in (k for k, changed in fixed.items() if changed):
+            log.warning("config reload: %s changed; restart feedhub to apply it", what)
+        self.config = dataclasses.replace(new, database=old.database, output=old.output,
+                                          posts=old.posts, server=old.server)
+        before, after = {s.id: s for s in old.sources if s.enabled}, self.sources
+        await self.db.call(self.db.store.sync_sources, self.config.sources)
+        removed = before.keys() - after.keys()
+        for source_id in removed:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(source_id)
+        # New sources, and changed ones (interval, filters, URL), are polled at once.
+        touched = [sid for sid in after if sid not in before or after[sid] != before[sid]]
+        now = utcnow()
+        for i, source_id in enumerate(touched):
+            self._schedule(source_id, now + timedelta(
+                seconds=first_poll_delay(i, len(touched), START_SPREAD)))
+        log.info("config reloaded (%s): %d sources added, %d removed, %d changed", reason,
+                 len(after.keys() - before.keys()), len(removed),
+                 len([s for s in touched if s in before]))
+        await self._publish(full=True)
+
+    # -- stopping, health, metrics --------------------------------------------------------------
 
     async def _drain(self) -> None:
         if not self.inflight:
@@ -190,18 +270,39 @@ class Daemon:
         """200 while polls keep happening; 503 when nothing was polled for too long."""
         assert self.db is not None
         counts = await self.db.call(self.db.store.counts)
-        interval = max((s.interval for s in self.config.sources), default=0)
-        started_ok = self.last_poll is not None or not self.config.sources
-        stale = self.last_poll is not None and (
-            utcnow() - self.last_poll > timedelta(seconds=2 * interval + 60))
+        longest = max((s.interval for s in self.sources.values()), default=0.0)
+        quiet_since = self.last_poll or self.started
+        stale = bool(self.sources) and (
+            utcnow() - quiet_since > timedelta(seconds=2 * longest + STALE_MARGIN))
         body = {
-            "status": "ok" if started_ok and not stale else "starting" if not stale else "stale",
-            "sources": {k: v for k, v in counts.items() if k != "entries"},
+            "status": "stale" if stale else "ok",
+            "sources": {"ok": counts.get("ok", 0), "failing": counts.get("error", 0),
+                        "gone": counts.get("gone", 0), "new": counts.get("new", 0)},
             "entries": counts.get("entries", 0),
             "last_poll": self.last_poll.isoformat() if self.last_poll else None,
             "last_publish": self.last_publish.isoformat() if self.last_publish else None,
         }
         return (503 if stale else 200), body
+
+    async def _refresh_metrics(self) -> None:
+        assert self.db is not None
+        counts = await self.db.call(self.db.store.counts)
+        self.metrics.refresh(counts, self.config.database)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed file: inode (editors replace files), size and mtime."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _limits(config: Config) -> tuple[object, ...]:
+    p = config.polling
+    return (p.concurrency, p.per_host, p.timeout, p.max_bytes, p.max_redirects,
+            p.allow_private)
 
 
 def run_daemon(config: Config) -> int:

@@ -30,6 +30,7 @@ from feedhub.thumbnail import choose_thumbnail
 FUTURE_TOLERANCE = timedelta(days=1)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)[\"']", re.IGNORECASE)
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii",
                           "windows-1252", "cp1252"})
@@ -48,12 +49,16 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     # (BOM, then the encoding declaration, then UTF-8) are what a missing header should mean.
     response_headers = {"content-location": url,
                         "content-type": effective_content_type(body, content_type)}
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=response_headers,
-        resolve_relative_uris=True,
-        sanitize_html=False,  # nh3 sanitizes below, with a stricter allow-list
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(_defuse_character_references(body)),
+            response_headers=response_headers,
+            resolve_relative_uris=True,
+            sanitize_html=False,  # nh3 sanitizes below, with a stricter allow-list
+        )
+    except Exception as exc:  # feedparser has bugs on hostile input; one feed must not crash
+        raise ParseError(f"cannot parse the feed from {url}: {type(exc).__name__}: {exc}") \
+            from None
     if not parsed.get("version") and not parsed.entries:
         kind = content_type.split(";")[0].strip() or "an unknown type"
         raise ParseError(f"not a feed: got {kind} from {url}")
@@ -76,6 +81,25 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
         feed_id=feed.get("id") if is_absolute_iri(feed.get("id")) else None,
         updated=_when(dict.get(feed, "updated_parsed"), now),
     )
+
+
+def _defuse_character_references(body: bytes) -> bytes:
+    """Numeric character references to code points XML forbids (surrogates, controls, past
+    U+10FFFF) become U+FFFD: feedparser raises on some of them and loses the whole feed."""
+    if b"&#" not in body:
+        return body
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        try:
+            code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        except ValueError:
+            return match.group(0)
+        allowed = (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF
+                   or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF)
+        return match.group(0) if allowed else b"&#xFFFD;"
+
+    return _CHAR_REF.sub(fix, body)
 
 
 def effective_content_type(body: bytes, content_type: str) -> str:
@@ -204,14 +228,15 @@ def _categories(raw: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _when(value: time.struct_time | None, now: datetime) -> datetime | None:
-    """A feedparser date (UTC) as an aware datetime; None when absent or implausibly future."""
+    """A feedparser date (UTC) as an aware datetime; None when absent or implausible (in the
+    future, or before 1970: year-1 and year-1900 placeholders are common)."""
     if not value:
         return None
     try:
         when = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError):
         return None
-    return None if when > now + FUTURE_TOLERANCE else when
+    return None if when > now + FUTURE_TOLERANCE or when.year < 1970 else when
 
 
 def _untitled(content: str, link: str | None) -> str:

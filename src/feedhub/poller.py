@@ -101,6 +101,10 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
                                              result.headers, now)
         except ParseError as exc:
             error = str(exc)
+        except Exception as exc:
+            # A bug of ours on one odd feed is that feed's error, not the end of the poll.
+            log.exception("%s: parsing failed unexpectedly", source.id)
+            error = f"cannot parse the feed from {result.final_url}: {type(exc).__name__}"
     wait = retry_after(result.status, result.headers, now)
     hints = ServerHints(
         fresh_for=freshness(result.headers, now) if error is None else None,

@@ -1,8 +1,9 @@
-"""Serves the output folder over HTTP, plus ``/healthz``.
+"""Serves the output folder over HTTP, plus ``/healthz`` and ``/metrics``.
 
 Static files go through aiohttp's FileResponse, which gives ETag and Last-Modified (from the
-file's mtime and size) and answers If-None-Match / If-Modified-Since with 304. Because publishing
-never rewrites an unchanged file, those validators stay stable across rebuilds.
+file's mtime and size), answers If-None-Match / If-Modified-Since with 304, handles HEAD and
+ranges, and serves the ``.gz`` sibling that publishing writes when the client accepts gzip.
+Because publishing never rewrites an unchanged file, those validators stay stable.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from feedhub.metrics import Metrics
 
 MEDIA_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
@@ -27,6 +30,7 @@ MEDIA_TYPES = {
 CACHE_CONTROL = "public, max-age=60"
 
 HealthProbe = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+Refresh = Callable[[], Awaitable[None]]
 
 
 def resolve_inside(root: Path, requested: str) -> Path | None:
@@ -38,6 +42,8 @@ def resolve_inside(root: Path, requested: str) -> Path | None:
     segments = [s for s in requested.split("/") if s]
     if any(s.startswith(".") or "\\" in s or "\x00" in s for s in segments):
         return None
+    if segments and segments[-1].endswith(".gz"):
+        return None  # compressed siblings are served through content negotiation only
     root = root.resolve()
     target = root.joinpath(*segments).resolve()
     if target != root and not target.is_relative_to(root):
@@ -47,8 +53,28 @@ def resolve_inside(root: Path, requested: str) -> Path | None:
     return target if target.is_file() else None
 
 
-def make_app(output: Path, health: HealthProbe) -> web.Application:
-    """The aiohttp application serving ``output`` and the health endpoint."""
+def make_app(output: Path, health: HealthProbe, metrics: Metrics,
+             refresh: Refresh) -> web.Application:
+    """The aiohttp application serving ``output``, ``/healthz`` and ``/metrics``.
+
+    ``refresh`` updates the gauges read from the database before each scrape.
+    """
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            metrics.responses.labels(str(exc.status)).inc()
+            raise
+        metrics.responses.labels(str(response.status)).inc()
+        return response
+
+    async def metrics_text(request: web.Request) -> web.Response:
+        await refresh()
+        return web.Response(body=metrics.render(), headers={
+            "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+            "Cache-Control": "no-store"})
 
     async def healthz(request: web.Request) -> web.Response:
         status, body = await health()
@@ -63,8 +89,9 @@ def make_app(output: Path, health: HealthProbe) -> web.Application:
         return web.FileResponse(target, headers={"Content-Type": media_type,
                                                  "Cache-Control": CACHE_CONTROL})
 
-    app = web.Application()
+    app = web.Application(middlewares=[count])
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/{tail:.*}", static)
     return app
 

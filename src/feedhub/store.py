@@ -41,7 +41,9 @@ FETCH_LOG_DAYS = 30
 
 def iso(when: datetime) -> str:
     """UTC, second precision, ``Z`` suffix: sorts as text and reads back exactly."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    u = when.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform; this always does.
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
 
 
 def from_iso(text: str) -> datetime:
@@ -217,7 +219,9 @@ class Store:
                     continue
                 changes: dict[str, Any] = {}
                 if row["config_hash"] != config_hash:
-                    changes["config_hash"] = config_hash
+                    # New filters or limits must see the whole feed again, not a 304.
+                    changes.update(config_hash=config_hash, etag=None, last_modified=None,
+                                   body_hash=None)
                     if row["state"] == "gone":
                         # Gone stays gone until the user touches the source's entry.
                         changes.update(state="new", error=None, error_count=0, error_since=None,
@@ -403,8 +407,12 @@ class Store:
         if atom_id:
             twin = db.execute("SELECT id FROM entries WHERE atom_id=?", [atom_id]).fetchone()
         if twin is None and e.canonical_link:
-            twin = db.execute("SELECT id FROM entries WHERE canonical_link=? ORDER BY id LIMIT 1",
-                              [e.canonical_link]).fetchone()
+            # Across sources only: within one source, distinct ids are distinct entries even
+            # when they link to the same page (live blogs, corrections).
+            twin = db.execute(
+                "SELECT id FROM entries e WHERE canonical_link=? AND NOT EXISTS (SELECT 1 FROM "
+                "entry_sources es WHERE es.entry_id = e.id AND es.source_id = ?) "
+                "ORDER BY id LIMIT 1", [e.canonical_link, source.id]).fetchone()
         if twin is not None:
             entry_id = twin[0]
             db["entry_sources"].insert({"source_id": source.id, "key": e.key,

@@ -8,6 +8,8 @@ import re
 import nh3
 
 _SPACE = re.compile(r"\s+")
+# Characters XML 1.0 cannot carry at all; a single one would make a whole feed unwritable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def fold_whitespace(value: str) -> str:
@@ -15,7 +17,22 @@ def fold_whitespace(value: str) -> str:
     return _SPACE.sub(" ", value).strip()
 
 
+def xml_safe(value: str) -> str:
+    """``value`` without the characters XML cannot hold (C0 controls, lone surrogates...)."""
+    return _NOT_XML.sub("", value)
+
+
 def plain_text(markup: str) -> str:
-    """Markup stripped, entities decoded, white space folded: a title as a reader shows it."""
-    stripped = nh3.clean(markup, tags=set(), clean_content_tags={"script", "style"})
-    return fold_whitespace(html.unescape(stripped))
+    """Markup stripped, entities decoded, white space folded: a title as a reader shows it.
+
+    Decoding can reveal markup that was escaped twice (``&amp;lt;script&amp;gt;``); that is
+    stripped too, a few rounds deep, so no reader that wrongly renders titles as HTML sees it.
+    """
+    text = xml_safe(markup)
+    for _ in range(3):
+        stripped = nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})
+        decoded = html.unescape(stripped)
+        if decoded == text:
+            break
+        text = xml_safe(decoded)
+    return fold_whitespace(text)

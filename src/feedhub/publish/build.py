@@ -9,6 +9,7 @@ identical bytes are never rewritten.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,11 +61,21 @@ class PublishReport:
     changed_feeds: list[str] = field(default_factory=list)  # URLs, for WebSub
 
     def note(self, target: Path, data: bytes) -> bool:
+        """Write ``data`` to ``target`` unless unchanged; True when written."""
         if write_if_changed(target, data):
             self.written.append(target)
             return True
         self.unchanged += 1
         return False
+
+    def served(self, target: Path, data: bytes) -> bool:
+        """Like :meth:`note`, plus a gzip sibling for the server (and nginx's gzip_static) to
+        send to clients that accept it. gzip's timestamp is zeroed so the bytes are stable."""
+        changed = self.note(target, data)
+        compressed = target.with_name(target.name + ".gz")
+        if changed or not compressed.exists():
+            write_if_changed(compressed, gzip.compress(data, compresslevel=6, mtime=0))
+        return changed
 
 
 def feed_title(config: Config, node: FeedNode) -> str:
@@ -119,11 +130,14 @@ def publish(config: Config, store: Store, changes: Changes | None = None) -> Pub
     started = time.monotonic()
     report = PublishReport()
     tree = {path_str(n.path): n for n in config.nodes}
+    # After a poll: the changed nodes, and any node that has no feed yet (a new source whose
+    # feed is empty changes no entries, but still gets its feed).
     chosen = list(tree.values()) if changes is None else [
-        tree[k] for k in sorted(changes.nodes) if k in tree]
+        node for key, node in tree.items()
+        if key in changes.nodes or not (config.output / feed_file(node.path)).exists()]
     for node in chosen:
         _publish_node(config, store, node, report, every_page=changes is None)
-    if changes is None or changes.nodes:
+    if changes is None or chosen:
         _publish_directory(config, store, report)
     if config.posts is not None:
         ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
@@ -147,7 +161,7 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
                 continue
             break
         entries = store.entries_by_seq(node.path, (page - 1) * per_page + 1, page * per_page)
-        report.note(target, render_atom(_archive_info(config, node, page), entries))
+        report.served(target, render_atom(_archive_info(config, node, page), entries))
     # The subscription document: the newest entries, plus every entry not yet in a full
     # archive page, so that the archive walk from here reaches every entry.
     newest = store.entries_for_node(node.path, per_page)
@@ -156,16 +170,16 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
     info = feed_info(config, node, full_pages)
     for ext in config.publish.formats:
         render = RENDERERS[ext]
-        if report.note(config.output / feed_file(node.path, ext), render(info, entries)):
+        if report.served(config.output / feed_file(node.path, ext), render(info, entries)):
             report.changed_feeds.append(url_for(config.base_url, feed_file(node.path, ext)))
 
 
 def _publish_directory(config: Config, store: Store, report: PublishReport) -> None:
     """The files that list the feeds: opml.xml, sources.opml and index.html."""
     out = config.output
-    report.note(out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url,
-                                                         config.tree, config.publish.formats))
-    report.note(out / "sources.opml", opml.render_sources_opml(config.title, config.tree))
+    report.served(out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url,
+                                                           config.tree, config.publish.formats))
+    report.served(out / "sources.opml", opml.render_sources_opml(config.title, config.tree))
     stats = store.node_stats()
     sites = store.site_links()
     summaries = [
@@ -175,8 +189,8 @@ def _publish_directory(config: Config, store: Store, report: PublishReport) -> N
             site_link=sites.get(node.source.id) if node.source else None)
         for node in config.nodes
     ]
-    report.note(out / "index.html", index.render_index(config.title, config.base_url,
-                                                       summaries, config.publish.formats))
+    report.served(out / "index.html", index.render_index(config.title, config.base_url,
+                                                         summaries, config.publish.formats))
 
 
 def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:

@@ -41,3 +41,14 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files a killed process left behind; returns how many."""
+    removed = 0
+    if folder.is_dir():
+        for stale in folder.rglob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                removed += 1
+    return removed

@@ -1,0 +1,109 @@
+"""``feedhub serve``: what a reader or a proxy sees over HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import FeedServer, feedhub, free_port, write_config
+from running import get, wait_for
+
+
+class Served:
+    def __init__(self, config: Path, port: int) -> None:
+        self.config, self.port = config, port
+        self.public = config.parent / "data" / "public"
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{quote(path)}"
+
+
+@pytest.fixture
+def served(tmp_path: Path, feed_server: FeedServer) -> Iterator[Served]:
+    url = feed_server.serve_fixture("/ngbj.rss", "ngbj.rss")
+    port = free_port()
+    config = write_config(tmp_path, f"  新媒体:\n    鸟哥笔记:\n      首页: {url}\n", port=port)
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "feedhub", "serve", "-c", str(config)],
+                            stderr=subprocess.DEVNULL, env={**os.environ})
+    s = Served(config, port)
+    try:
+        wait_for(lambda: get(s.url("healthz"))[0] == 200, what="server up")
+        yield s
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(("path", "media_type"), [
+    ("all.atom", "application/atom+xml"), ("all.rss", "application/rss+xml"),
+    ("all.json", "application/feed+json"), ("opml.xml", "application/xml"),
+    ("sources.opml", "text/x-opml"), ("index.html", "text/html"), ("", "text/html"),
+    ("feeds/新媒体/鸟哥笔记/首页.atom", "application/atom+xml"),
+])
+def test_media_types_caching_and_unicode_paths(served: Served, path: str,
+                                               media_type: str) -> None:
+    status, headers, body = get(served.url(path))
+    assert status == 200, path
+    assert headers["Content-Type"].split(";")[0] == media_type
+    assert headers["Cache-Control"] == "public, max-age=60"
+    assert body == (served.public / (path or "index.html")).read_bytes()
+
+
+def test_conditional_requests_answer_304_on_either_validator(served: Served) -> None:
+    _, headers, _ = get(served.url("all.atom"))
+    for validator in ({"If-None-Match": headers["Etag"]},
+                      {"If-Modified-Since": headers["Last-Modified"]}):
+        status, _, body = get(served.url("all.atom"), validator)
+        assert (status, body) == (304, b""), validator
+    status, _, _ = get(served.url("all.atom"), {"If-None-Match": '"other"'})
+    assert status == 200
+
+
+def test_gzip_is_sent_when_asked_and_head_has_no_body(served: Served) -> None:
+    request = urllib.request.Request(served.url("all.atom"), headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert gzip.decompress(response.read()) == (served.public / "all.atom").read_bytes()
+    head = urllib.request.Request(served.url("all.atom"), method="HEAD")
+    with urllib.request.urlopen(head, timeout=5) as response:
+        assert response.status == 200 and response.read() == b""
+        size = (served.public / "all.atom").stat().st_size
+        assert int(response.headers["Content-Length"]) == size
+
+
+def test_nothing_outside_the_output_folder_is_reachable(served: Served, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    (served.public / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (served.public / "feeds" / "linkdir").symlink_to(tmp_path)
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/feeds/..%2f..%2fsecret.txt",
+                 "/%2e%2e%2f%2e%2e%2fconfig.yaml", "//etc/passwd", "/link.txt",
+                 "/feeds/linkdir/secret.txt", "/all.atom.gz", "/.all.atom.1.tmp",
+                 "/feeds/%2e%2e/%2e%2e/config.yaml", "/%5c..%5cconfig.yaml"):
+        status, _, body = get(f"http://127.0.0.1:{served.port}{path}")
+        assert status == 404, path
+        assert b"secret" not in body and b"sources:" not in body, path
+
+
+def test_metrics_are_prometheus_text(served: Served) -> None:
+    get(served.url("all.atom"))
+    status, headers, body = get(served.url("metrics"))
+    assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    families = {f.name: f for f in text_string_to_metric_families(body.decode())}
+    sources = {s.labels["state"]: s.value for s in families["feedhub_sources"].samples}
+    assert sources["ok"] == 1 and sources["error"] == 0
+    assert families["feedhub_database_bytes"].samples[0].value > 0
+    served_ok = [s.value for s in families["feedhub_http_responses"].samples
+                 if s.name == "feedhub_http_responses_total" and s.labels["status"] == "200"]
+    assert served_ok and served_ok[0] >= 1
