@@ -58,7 +58,12 @@ def test_changed_feeds_advertise_the_hub_and_are_pinged(tmp_path: Path, hub: Fak
     少数派:
       最新: {other}
 """, extra=f"publish: {{websub_hub: '{hub.url}', formats: [atom, rss, json]}}\n")
-    assert feedhub("poll", "-c", str(config), "新媒体").returncode == 0
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    assert len(hub.pinged) == 7 * 3  # every feed was new
+    hub.pings.clear()
+    body = (Path(__file__).parent / "fixtures" / "ngbj.rss").read_text(encoding="utf-8")
+    feed_server.serve("/ngbj.rss", body.replace("纯文本摘要", "修订后的摘要").encode())
+    assert feedhub("poll", "-c", str(config)).returncode == 0
     assert all(p["hub.mode"] == ["publish"] for p in hub.pings)
     base = config.read_text(encoding="utf-8").split("base_url: ")[1].split("\n")[0]
     expected = [base + path for path in (
@@ -76,7 +81,7 @@ def test_changed_feeds_advertise_the_hub_and_are_pinged(tmp_path: Path, hub: Fak
         tmp_path / "data/public/all.rss").read_text(encoding="utf-8")
 
     hub.pings.clear()
-    assert feedhub("poll", "-c", str(config), "新媒体").returncode == 0
+    assert feedhub("poll", "-c", str(config)).returncode == 0
     assert hub.pings == []  # nothing changed: no ping
 
 

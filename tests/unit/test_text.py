@@ -15,7 +15,7 @@ def test_plain_text_strips_tags_but_keeps_their_text():
     ("markup", "text"),
     [
         ("AT&amp;T", "AT&T"),
-        ("&lt;b&gt; is a tag", "<b> is a tag"),
+        ("a &lt; b", "a < b"),
         ("dash &#8212; here", "dash — here"),
         ("caf&eacute;", "café"),
         ("&quot;quoted&quot;", '"quoted"'),
@@ -25,8 +25,16 @@ def test_plain_text_decodes_entities(markup, text):
     assert plain_text(markup) == text
 
 
-def test_plain_text_decodes_entities_only_once():
-    assert plain_text("AT&amp;amp;T") == "AT&amp;T"
+def test_escaped_markup_is_stripped_once_decoded():
+    # A title is plain text: markup that decoding reveals (escaped once or twice) is stripped
+    # too, so a reader that wrongly renders titles as HTML never meets a tag.
+    assert plain_text("&lt;b&gt;bold&lt;/b&gt; title") == "bold title"
+    assert plain_text("&amp;lt;script&amp;gt;x&amp;lt;/script&amp;gt;Title") == "Title"
+    assert plain_text("AT&amp;amp;T") == "AT&T"
+
+
+def test_control_characters_are_dropped_from_titles():
+    assert plain_text("bell\x07 and escape\x1b[0m") == "bell and escape[0m"
 
 
 def test_plain_text_folds_whitespace_and_trims_ends():
