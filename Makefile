@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,8 @@ test: $(VENV)/.test-deps $(HEXO)/node_modules
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info $(HEXO)/node_modules
+
+# The benchmark table of benchmarks/bench.py, against reader in the same run (see its --help).
+bench: $(VENV)/.test-deps
+	$(BIN)/python -m pip install -q reader
+	$(BIN)/python benchmarks/bench.py

@@ -53,8 +53,10 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
         parsed = feedparser.parse(
             io.BytesIO(_defuse_character_references(body)),
             response_headers=response_headers,
-            resolve_relative_uris=True,
-            sanitize_html=False,  # nh3 sanitizes below, with a stricter allow-list
+            # nh3 sanitizes below, with a stricter allow-list, and resolves relative URLs while
+            # it is at it: feedparser's own passes re-parse every body twice in pure Python.
+            resolve_relative_uris=False,
+            sanitize_html=False,
         )
     except Exception as exc:  # feedparser has bugs on hostile input; one feed must not crash
         raise ParseError(f"cannot parse the feed from {url}: {type(exc).__name__}: {exc}") \
@@ -132,7 +134,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
            now: datetime, feed_lang: str | None) -> Entry:
     link = safe_url(urljoin(url, raw["link"])) if raw.get("link") else None
     title = plain_text(raw.get("title", ""))
-    content, summary = _bodies(raw)
+    content, summary = _bodies(raw, url)
     chash = content_hash(title, plain_text(content))
     guid = raw.get("id") or None
     # dict.get: FeedParserDict.get would silently map a missing published to updated.
@@ -176,25 +178,27 @@ def _xml_base(raw: Mapping[str, Any], url: str) -> str | None:
     return None
 
 
-def _bodies(raw: Mapping[str, Any]) -> tuple[str, str]:
+def _bodies(raw: Mapping[str, Any], url: str) -> tuple[str, str]:
     """Sanitized (content, summary); a feed with only a description gives it as the content."""
     contents = raw.get("content") or []
     best = max(contents, key=lambda c: ("html" in c.get("type", ""), len(c.get("value", ""))),
                default=None)
-    content = _as_html(best) if best else ""
-    summary = _as_html(raw.get("summary_detail")) if raw.get("summary") else ""
+    content = _as_html(best, url) if best else ""
+    summary = _as_html(raw.get("summary_detail"), url) if raw.get("summary") else ""
     if not content:
         return summary, ""
     return content, ("" if fold_whitespace(summary) == fold_whitespace(content) else summary)
 
 
-def _as_html(detail: Mapping[str, Any] | None) -> str:
+def _as_html(detail: Mapping[str, Any] | None, url: str) -> str:
+    """A content construct as sanitized HTML, its relative URLs resolved against its xml:base
+    (feedparser reports the base in effect for each element; the document URL by default)."""
     if not detail:
         return ""
     value = detail.get("value", "")
     if "html" not in detail.get("type", "text/html"):
         value = html.escape(value).replace("\n", "<br>")
-    return sanitize_html(value).strip()
+    return sanitize_html(value, detail.get("base") or url).strip()
 
 
 def _lang(value: str | None) -> str | None:

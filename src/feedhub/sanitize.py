@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -60,24 +61,32 @@ def _attributes() -> dict[str, set[str]]:
 _REFERRER_POLICIES = {"no-referrer", "origin", "same-origin", "strict-origin",
                       "strict-origin-when-cross-origin", "no-referrer-when-downgrade"}
 
-_CLEANER = nh3.Cleaner(
-    tags=(set(nh3.ALLOWED_TAGS) | _EXTRA_TAGS) - _DROP_WITH_CONTENT,
-    clean_content_tags=_DROP_WITH_CONTENT,
-    attributes=_attributes(),
-    tag_attribute_values={"img": {"referrerpolicy": _REFERRER_POLICIES}},
-    url_schemes=set(SAFE_SCHEMES) | {"mailto"},
-    filter_style_properties=set(_STYLE_PROPERTIES),
-    attribute_filter=_filter_attribute,
-    link_rel="noopener noreferrer nofollow",
-    strip_comments=True,
-)
+@functools.lru_cache(maxsize=64)
+def _cleaner(base: str | None) -> nh3.Cleaner:
+    """The sanitizer, resolving relative URLs against ``base`` (one per base, cached: a feed
+    has one base, or a few with xml:base)."""
+    return nh3.Cleaner(
+        tags=(set(nh3.ALLOWED_TAGS) | _EXTRA_TAGS) - _DROP_WITH_CONTENT,
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes=_attributes(),
+        tag_attribute_values={"img": {"referrerpolicy": _REFERRER_POLICIES}},
+        url_schemes=set(SAFE_SCHEMES) | {"mailto"},
+        filter_style_properties=set(_STYLE_PROPERTIES),
+        attribute_filter=_filter_attribute,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        url_relative=("rewrite_with_base", base) if base else "pass_through",
+    )
 
 
-def sanitize_html(markup: str) -> str:
-    """Allow-list sanitizing: no script, event handler, form, frame, or unsafe URL or style."""
+def sanitize_html(markup: str, base: str | None = None) -> str:
+    """Allow-list sanitizing: no script, event handler, form, frame, or unsafe URL or style.
+
+    Relative URLs are made absolute against ``base`` when one is given.
+    """
     if not markup:
         return ""
-    return xml_safe(_CLEANER.clean(xml_safe(markup)))
+    return xml_safe(_cleaner(base).clean(xml_safe(markup)))
 
 
 def safe_url(url: str | None) -> str | None:

@@ -188,6 +188,7 @@ class Store:
         db["entry_nodes"].create_index(["node", "published", "entry_id"])
         db["entry_nodes"].create_index(["node", "seq"], unique=True)
         db["entry_nodes"].create_index(["entry_id"])
+        db["node_archives"].create({"node": str, "pages": int}, pk="node")
         db["fetches"].create({
             "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
             "new": int, "updated": int, "error": str,
@@ -496,6 +497,16 @@ class Store:
         row = self.db.execute("SELECT max(seq) FROM entry_nodes WHERE node=?",
                               [path_str(node)]).fetchone()
         return row[0] or 0
+
+    def archived_pages(self, node: NodePath) -> int:
+        """How many archive pages of the node have been written."""
+        row = self.db.execute("SELECT pages FROM node_archives WHERE node=?",
+                              [path_str(node)]).fetchone()
+        return row[0] if row else 0
+
+    def set_archived_pages(self, node: NodePath, pages: int) -> None:
+        with self.db.conn:
+            self.db["node_archives"].upsert({"node": path_str(node), "pages": pages}, pk="node")
 
     def entries_by_seq(self, node: NodePath, first: int, last: int) -> list[StoredEntry]:
         """The node's entries with sequence numbers in [first, last], newest first."""
