@@ -153,6 +153,7 @@ def kept(source: Source, **limits) -> Source:
 
 def test_retention_by_count_keeps_entries_still_in_the_feed(store: Store) -> None:
     a = kept(A, max_entries=2)
+    store.sync_sources([a, B])
     days = ["26", "27", "28", "29"]
     poll(store, a, rss(*(item(f"第{d}天", guid=d, date=f"{d} Apr 2024 08:00:00 GMT")
                          for d in days)))
@@ -166,6 +167,7 @@ def test_retention_by_count_keeps_entries_still_in_the_feed(store: Store) -> Non
 
 def test_retention_by_age_only_removes_entries_that_left_the_feed(store: Store) -> None:
     a = kept(A, max_age=30 * 86400)
+    store.sync_sources([a, B])
     old = item("旧文", guid="old", date="Mon, 01 Jan 2024 00:00:00 GMT")
     new = item("新文", guid="new", date="Wed, 01 May 2024 08:00:00 GMT")
     poll(store, a, rss(old, new))
@@ -176,6 +178,7 @@ def test_retention_by_age_only_removes_entries_that_left_the_feed(store: Store) 
 
 def test_retention_of_a_shared_article_only_drops_that_source(store: Store) -> None:
     a = kept(A, max_entries=1)
+    store.sync_sources([a, B])
     link = "https://news.example/shared"
     poll(store, a, rss(item("共享", guid="a-shared", link=link,
                             date="Tue, 30 Apr 2024 08:00:00 GMT")))
@@ -184,3 +187,44 @@ def test_retention_of_a_shared_article_only_drops_that_source(store: Store) -> N
     shared = next(e for e in store.entries_for_node((), 10) if e.title == "共享")
     assert shared.node_paths == (B.path,)
     assert titles(store, ("科技",)) == ["甲的新文"]
+
+
+def test_a_poll_finishing_after_its_source_changed_is_discarded(store: Store) -> None:
+    store.sync_sources([B])  # A removed while its poll was in flight
+    outcome = poll(store, A, rss(item("迟到", guid="late")))
+    assert outcome.new == 0 and titles(store) == []
+    moved = Source(path=A.path, url="https://a.example/elsewhere", interval=1800)
+    store.sync_sources([moved, B])
+    assert poll(store, A, rss(item("旧地址", guid="old-url"))).new == 0
+    assert store.state(A.id).etag is None
+
+
+def test_sequence_numbers_are_never_reused(store: Store) -> None:
+    poll(store, A, rss(item("甲一", guid="a1")))
+    poll(store, B, rss(item("乙一", guid="b1")))
+    store.sync_sources([A])  # b1 leaves the root node
+    poll(store, A, rss(item("甲一", guid="a1"), item("甲二", guid="a2")))
+    store.sync_sources([A, B])  # b1 returns
+    seqs = dict(store.db.execute(
+        "SELECT e.title, n.seq FROM entry_nodes n JOIN entries e ON e.id = n.entry_id "
+        "WHERE n.node = ''").fetchall())
+    assert len(set(seqs.values())) == 3 and seqs["甲二"] == 3 and seqs["乙一"] == 4
+
+
+def test_a_failed_poll_leaves_no_half_stored_entry(store: Store, monkeypatch) -> None:
+    calls = {"n": 0}
+    original = Store._join_node
+
+    def failing(self, node, entry_id, published):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return original(self, node, entry_id, published)
+
+    monkeypatch.setattr(Store, "_join_node", failing)
+    with pytest.raises(RuntimeError):
+        poll(store, A, rss(item("半截", guid="half")))
+    monkeypatch.setattr(Store, "_join_node", original)
+    assert store.db.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
+    assert poll(store, A, rss(item("半截", guid="half"))).new == 1
+    assert titles(store) == ["半截"]

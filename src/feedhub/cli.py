@@ -97,9 +97,11 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     store = Store.for_base_url(config.database, config.base_url)
     db = Database(store)
     try:
-        store.sync_sources(config.sources)
+        regrouped = store.sync_sources(config.sources)
         outcomes, skipped = asyncio.run(poll_in_order(config, db, sources))
-        report = publish(config, store, changes_of(outcomes))
+        changes = changes_of(outcomes)
+        report = publish(config, store, dataclasses.replace(changes,
+                                                            nodes=changes.nodes | regrouped))
         _ping(config, report.changed_feeds)
     finally:
         db.close()
@@ -168,8 +170,7 @@ def cmd_serve(config: Config) -> int:
 def cmd_status(config: Config, as_json: bool) -> int:
     store = Store.for_base_url(config.database, config.base_url)
     try:
-        store.sync_sources(config.sources)
-        rows = store.status()
+        rows = store.status(config.sources)
     finally:
         store.close()
     if as_json:

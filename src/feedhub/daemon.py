@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from feedhub.config import Config, load_config
@@ -33,10 +33,11 @@ from feedhub.websub import ping_hub
 
 log = logging.getLogger("feedhub")
 PUBLISH_DELAY = 1.0  # seconds: polls finishing close together share one publish
+PUBLISH_RETRY = 30.0  # seconds before a failed publish is tried again
 START_SPREAD = 5.0  # seconds over which overdue sources start at launch
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish on SIGTERM
 CONFIG_CHECK = 2.0  # seconds between looks at the config file
-STALE_MARGIN = 300.0  # seconds past twice the longest interval before /healthz says 503
+STALE_MARGIN = 600.0  # seconds a due poll may be late before /healthz says 503
 
 
 def acquire_lock(database: Path) -> IO[str]:
@@ -68,6 +69,7 @@ class Daemon:
         self.dirty: list[PollOutcome] = []  # polls whose changes are not published yet
         self.inflight: set[asyncio.Task[Any]] = set()
         self.stopping = asyncio.Event()
+        self.publish_wanted = asyncio.Event()
         self.started = utcnow()
         self.last_poll: datetime | None = None
         self.last_publish: datetime | None = None
@@ -99,6 +101,7 @@ class Daemon:
             runner = await start_server(app, config.server.host, config.server.port)
             log.info("serving %s on http://%s:%d/", config.output, config.server.host,
                      config.server.port)
+            publisher = asyncio.create_task(self._publisher())
             async with Fetcher(fetch_policy(config)) as self.fetcher:
                 await self._schedule_all()
                 self.scheduler.add_job(self._watch_config, "interval", id="watch-config",
@@ -108,6 +111,9 @@ class Daemon:
                 log.info("stopping")
                 self.scheduler.shutdown(wait=False)
                 await self._drain()
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
             if self.dirty:
                 await self._publish()
         finally:
@@ -181,19 +187,30 @@ class Daemon:
         self.metrics.poll(outcome)
         self.metrics.last_poll.set_to_current_time()
         state = await self.db.call(self.db.store.state, source.id)
+        # A reload during the poll that changed this source has scheduled it anew already.
         if (state.next_poll and state.state != "gone" and not self.stopping.is_set()
-                and source.id in self.sources):
+                and self.sources.get(source.id) == source):
             self._schedule(source.id, from_iso(state.next_poll))
         if outcome.changed_nodes or outcome.removed_posts:
             self.dirty.append(outcome)
-            with contextlib.suppress(ConflictingIdError):  # one is already due: it takes these
-                self.scheduler.add_job(self._publish, "date", id="publish",
-                                       run_date=utcnow() + timedelta(seconds=PUBLISH_DELAY),
-                                       replace_existing=False, misfire_grace_time=None)
+            self.publish_wanted.set()
 
     # -- publishing -----------------------------------------------------------------------------
 
-    async def _publish(self, full: bool = False) -> None:
+    async def _publisher(self) -> None:
+        """Publishes whenever polls brought changes: one publish at a time, each taking every
+        change that arrived meanwhile; a failed publish is retried after a pause."""
+        while True:
+            await self.publish_wanted.wait()
+            await asyncio.sleep(PUBLISH_DELAY)  # let polls finishing together share it
+            self.publish_wanted.clear()
+            if not await self._publish():
+                await asyncio.sleep(PUBLISH_RETRY)
+                self.publish_wanted.set()
+
+    async def _publish(self, full: bool = False) -> bool:
+        """Publish what the pending polls changed (everything when ``full``); False on failure,
+        with the changes kept for the next attempt."""
         assert self.db is not None
         pending, self.dirty = self.dirty, []
         changes = None if full else changes_of(pending)
@@ -201,9 +218,9 @@ class Daemon:
             with self.metrics.publish_seconds.time():
                 report = await self.db.call(publish, self.config, self.db.store, changes)
         except Exception:
-            log.exception("publishing failed; will retry after the next poll")
+            log.exception("publishing failed; retrying in %g s", PUBLISH_RETRY)
             self.dirty = pending + self.dirty
-            return
+            return False
         self.last_publish = utcnow()
         self.metrics.last_publish.set_to_current_time()
         log.info("published %d files (%d written, %d deleted) in %d ms",
@@ -212,6 +229,7 @@ class Daemon:
         if self.config.publish.websub_hub and report.changed_feeds:
             await ping_hub(self.config.publish.websub_hub, report.changed_feeds,
                            user_agent(self.config.base_url))
+        return True
 
     # -- live configuration ---------------------------------------------------------------------
 
@@ -270,10 +288,12 @@ class Daemon:
         """200 while polls keep happening; 503 when nothing was polled for too long."""
         assert self.db is not None
         counts = await self.db.call(self.db.store.counts)
-        longest = max((s.interval for s in self.sources.values()), default=0.0)
-        quiet_since = self.last_poll or self.started
-        stale = bool(self.sources) and (
-            utcnow() - quiet_since > timedelta(seconds=2 * longest + STALE_MARGIN))
+        # Stale means a poll that was due did not happen: the earliest due time is well past.
+        # (Intervals alone cannot tell: ttl, caching headers and backoff lengthen the waits.)
+        due = await self.db.call(self.db.store.earliest_due)
+        overdue = due is not None and utcnow() - max(due, self.started) > timedelta(
+            seconds=STALE_MARGIN)
+        stale = bool(self.sources) and overdue
         body = {
             "status": "stale" if stale else "ok",
             "sources": {"ok": counts.get("ok", 0), "failing": counts.get("error", 0),

@@ -60,15 +60,10 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
     ``refresh`` updates the gauges read from the database before each scrape.
     """
 
-    @web.middleware
-    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            metrics.responses.labels(str(exc.status)).inc()
-            raise
+    async def count(request: web.Request, response: web.StreamResponse) -> None:
+        # At prepare time, not when the handler returns: FileResponse decides on 304, 206 or
+        # 416 only while it prepares.
         metrics.responses.labels(str(response.status)).inc()
-        return response
 
     async def metrics_text(request: web.Request) -> web.Response:
         await refresh()
@@ -89,7 +84,8 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
         return web.FileResponse(target, headers={"Content-Type": media_type,
                                                  "Cache-Control": CACHE_CONTROL})
 
-    app = web.Application(middlewares=[count])
+    app = web.Application()
+    app.on_response_prepare.append(count)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/{tail:.*}", static)

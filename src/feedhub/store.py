@@ -100,7 +100,7 @@ def host_of(url: str) -> str:
 def _config_hash(source: Source) -> str:
     """A fingerprint of a source's entry in config.yaml."""
     fields = [source.url, repr(source.interval), source.author or "", *source.include, "\x1f",
-              *source.exclude, str(source.enabled)]
+              *source.exclude, str(source.enabled), repr(source.max_age), repr(source.max_entries)]
     return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
 
 
@@ -141,7 +141,7 @@ class Store:
 
     def _migrate(self) -> None:
         db = self.db
-        with db.conn:
+        with db.atomic():
             db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             version = int(next(iter(db.execute(
                 "SELECT coalesce((SELECT value FROM meta WHERE key='schema'), '0')").fetchone())))
@@ -167,7 +167,7 @@ class Store:
             "id": int, "atom_id": str, "source_id": str, "key": str, "link": str,
             "canonical_link": str, "title": str, "author": str, "content": str, "summary": str,
             "published": str, "updated": str, "first_seen": str, "thumbnail": str,
-            "categories": str, "content_hash": str, "signature": str, "lang": str,
+            "categories": str, "signature": str, "lang": str,
             "post_path": str,
         }, pk="id", not_null={"atom_id", "source_id", "title", "published", "updated"})
         db["entries"].create_index(["atom_id"], unique=True)
@@ -188,7 +188,12 @@ class Store:
         db["entry_nodes"].create_index(["node", "published", "entry_id"])
         db["entry_nodes"].create_index(["node", "seq"], unique=True)
         db["entry_nodes"].create_index(["entry_id"])
-        db["node_archives"].create({"node": str, "pages": int}, pk="node")
+        # Per node: the next sequence number to hand out (never reused, so an entry that
+        # leaves a node and returns, or a new one, can never take a number an archive page
+        # already holds), and how many archive pages of which size have been written.
+        db["nodes"].create({"node": str, "next_seq": int, "archived_pages": int,
+                            "page_size": int}, pk="node",
+                           defaults={"next_seq": 1, "archived_pages": 0, "page_size": 0})
         db["fetches"].create({
             "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
             "new": int, "updated": int, "error": str,
@@ -198,17 +203,18 @@ class Store:
 
     # -- sources --------------------------------------------------------------------------------
 
-    def sync_sources(self, sources: Sequence[Source]) -> None:
+    def sync_sources(self, sources: Sequence[Source]) -> frozenset[str]:
         """Make the sources table match the config: new rows, moved URLs reset, removed ones idle.
 
         Entries of removed or disabled sources leave the published feeds (their node links are
-        recomputed) but stay stored, so re-adding the source brings them back.
+        recomputed) but stay stored, so re-adding the source brings them back. Returns the nodes
+        whose entries changed that way, to republish.
         """
         db = self.db
         wanted = {s.id: s for s in sources if s.enabled}
         existing = {r["id"]: r for r in db["sources"].rows}
         touched: set[str] = set()
-        with db.conn:
+        with db.atomic():
             for sid, src in wanted.items():
                 row = existing.get(sid)
                 config_hash = _config_hash(src)
@@ -241,11 +247,12 @@ class Store:
                 if sid not in wanted and row["active"]:
                     db["sources"].update(sid, {"active": 0})
                     touched.add(sid)
-            if touched:
-                ids = [r[0] for r in db.execute(
-                    f"SELECT DISTINCT entry_id FROM entry_sources WHERE source_id IN "
-                    f"({','.join('?' * len(touched))})", list(touched))]
-                self._relink(ids)
+            if not touched:
+                return frozenset()
+            ids = [r[0] for r in db.execute(
+                f"SELECT DISTINCT entry_id FROM entry_sources WHERE source_id IN "
+                f"({','.join('?' * len(touched))})", list(touched))]
+            return frozenset(self._relink(ids))
 
     def state(self, source_id: str) -> SourceState:
         """The remembered polling state of a source (a fresh one if never seen)."""
@@ -271,7 +278,18 @@ class Store:
                                               polled.error, polled.at)
         new = updated = 0
         changed: set[int] = set()
-        with db.conn:
+        with db.atomic():
+            row = db.execute("SELECT active, url, config_hash FROM sources WHERE id=?",
+                             [source.id]).fetchone()
+            if row is None or not row[0] or row[1] != source.url or row[2] != _config_hash(source):
+                # The config changed while this poll was in flight: its result belongs to a
+                # source that no longer exists in this form. Keep only the log line.
+                db["fetches"].insert({"source_id": source.id, "at": iso(now),
+                                      "status": result.status, "ms": result.elapsed_ms,
+                                      "bytes": polled.size, "new": 0, "updated": 0,
+                                      "error": "discarded: the config changed during the poll"})
+                return PollOutcome(source_id=source.id, status=result.status,
+                                   elapsed_ms=result.elapsed_ms, error=error)
             if parsed is not None:
                 db.execute("UPDATE entry_sources SET in_feed=0 WHERE source_id=?", [source.id])
                 for entry in parsed.entries:
@@ -288,7 +306,7 @@ class Store:
             if result.moved_to:
                 changes["moved_to"] = result.moved_to
             if polled.host_wait_until is not None:
-                self._block_host(result.final_url, polled.host_wait_until, error or "")
+                self._block_host(result.url, polled.host_wait_until, error or "")
             if error is None:
                 changes.update(state="ok", error=None, error_count=0, error_since=None,
                                last_success=iso(now))
@@ -428,7 +446,7 @@ class Store:
                                                source.id, e.key),
             "source_id": source.id, "key": e.key, "canonical_link": e.canonical_link,
             "published": iso(published), "updated": iso(updated), "first_seen": iso(now),
-            "content_hash": e.content_hash, "signature": signature,
+            "signature": signature,
         }
         entry_id = db["entries"].insert(record).last_pk
         db["entry_sources"].insert({"source_id": source.id, "key": e.key, "entry_id": entry_id})
@@ -437,10 +455,15 @@ class Store:
         return "new", entry_id
 
     def _join_node(self, node: str, entry_id: int, published: str) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO entry_nodes (node, entry_id, published, seq) VALUES "
-            "(?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM entry_nodes WHERE node=?))",
-            [node, entry_id, published, node])
+        db = self.db
+        if db.execute("SELECT 1 FROM entry_nodes WHERE node=? AND entry_id=?",
+                      [node, entry_id]).fetchone():
+            return
+        db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [node])
+        seq = db.execute("UPDATE nodes SET next_seq = next_seq + 1 WHERE node=? "
+                         "RETURNING next_seq - 1", [node]).fetchone()[0]
+        db.execute("INSERT INTO entry_nodes (node, entry_id, published, seq) VALUES (?, ?, ?, ?)",
+                   [node, entry_id, published, seq])
 
     @staticmethod
     def _fields(e: Entry) -> dict[str, Any]:
@@ -448,12 +471,14 @@ class Store:
                 "summary": e.summary, "thumbnail": e.thumbnail, "lang": e.lang,
                 "categories": json.dumps(list(e.categories), ensure_ascii=False)}
 
-    def _relink(self, entry_ids: Iterable[int]) -> None:
-        """Recompute the tree nodes of entries from the active sources that carry them.
+    def _relink(self, entry_ids: Iterable[int]) -> set[str]:
+        """Recompute the tree nodes of entries from the active sources that carry them; returns
+        the nodes that gained or lost an entry.
 
         Nodes an entry keeps keep their sequence number, so archive pages do not shift.
         """
         db = self.db
+        changed: set[str] = set()
         for entry_id in entry_ids:
             rows = db.execute(
                 "SELECT s.path, e.published FROM entry_sources es "
@@ -470,6 +495,8 @@ class Store:
             for node in wanted:
                 if node not in have:
                     self._join_node(node, entry_id, rows[0][1])
+            changed |= have ^ wanted.keys()
+        return changed
 
     def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
         if not entry_ids:
@@ -493,20 +520,22 @@ class Store:
         return self.entries_by_id(ids)
 
     def node_size(self, node: NodePath) -> int:
-        """How many entries have ever joined the node: its highest sequence number."""
-        row = self.db.execute("SELECT max(seq) FROM entry_nodes WHERE node=?",
-                              [path_str(node)]).fetchone()
-        return row[0] or 0
-
-    def archived_pages(self, node: NodePath) -> int:
-        """How many archive pages of the node have been written."""
-        row = self.db.execute("SELECT pages FROM node_archives WHERE node=?",
+        """How many sequence numbers the node has handed out (entries that ever joined it)."""
+        row = self.db.execute("SELECT next_seq - 1 FROM nodes WHERE node=?",
                               [path_str(node)]).fetchone()
         return row[0] if row else 0
 
-    def set_archived_pages(self, node: NodePath, pages: int) -> None:
-        with self.db.conn:
-            self.db["node_archives"].upsert({"node": path_str(node), "pages": pages}, pk="node")
+    def archived_pages(self, node: NodePath) -> tuple[int, int]:
+        """How many archive pages of the node have been written, and of what size."""
+        row = self.db.execute("SELECT archived_pages, page_size FROM nodes WHERE node=?",
+                              [path_str(node)]).fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def set_archived_pages(self, node: NodePath, pages: int, page_size: int) -> None:
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [path_str(node)])
+            self.db.execute("UPDATE nodes SET archived_pages=?, page_size=? WHERE node=?",
+                            [pages, page_size, path_str(node)])
 
     def entries_by_seq(self, node: NodePath, first: int, last: int) -> list[StoredEntry]:
         """The node's entries with sequence numbers in [first, last], newest first."""
@@ -555,15 +584,16 @@ class Store:
         return row[0] if row else None
 
     def set_post_path(self, entry_id: int, post_path: str | None) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("UPDATE entries SET post_path=? WHERE id=?", [post_path, entry_id])
 
     def post_path(self, entry_id: int) -> str | None:
         row = self.db.execute("SELECT post_path FROM entries WHERE id=?", [entry_id]).fetchone()
         return row[0] if row else None
 
-    def status(self) -> list[SourceStatus]:
-        """Every active source with its state and entry count, in id order."""
+    def status(self, sources: Sequence[Source] = ()) -> list[SourceStatus]:
+        """Every active source with its state and entry count, in id order; sources of the
+        config the database has not seen yet are listed as new (nothing is written)."""
         rows = self.db.execute(
             "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
             "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
@@ -571,7 +601,18 @@ class Store:
             "coalesce(s.moved_to, s.url) "
             "FROM sources s WHERE s.active=1 ORDER BY s.id"
         ).fetchall()
-        return [SourceStatus(*r) for r in rows]
+        known = {r[0]: SourceStatus(*r) for r in rows}
+        if not sources:
+            return list(known.values())
+        return [known.get(s.id) or SourceStatus(s.id, s.url, "new", None, None, 0, None, 0,
+                                                None, None, None, s.url)
+                for s in sorted(sources, key=lambda s: s.id) if s.enabled]
+
+    def earliest_due(self) -> datetime | None:
+        """The earliest next poll among the sources that are polled."""
+        row = self.db.execute("SELECT min(next_poll) FROM sources WHERE active=1 AND "
+                              "state != 'gone' AND next_poll IS NOT NULL").fetchone()
+        return from_iso(row[0]) if row and row[0] else None
 
     def counts(self) -> dict[str, int]:
         """Sources by state, plus the number of stored entries."""

@@ -20,7 +20,7 @@ from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, safe_segment, url_for
 from feedhub.publish import index, opml, posts
 from feedhub.publish.atom import FeedInfo, render_atom
-from feedhub.publish.files import write_if_changed
+from feedhub.publish.files import holds, write_if_changed
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
 from feedhub.store import Store
@@ -71,12 +71,13 @@ class PublishReport:
     def served(self, target: Path, data: bytes) -> bool:
         """Like :meth:`note`, plus a gzip sibling for the server (and nginx's gzip_static) to
         send to clients that accept it. gzip's timestamp is zeroed so the bytes are stable."""
-        changed = self.note(target, data)
         compressed = target.with_name(target.name + ".gz")
-        if changed or not compressed.exists():
+        if not holds(target, data) or not compressed.exists():
+            # The sibling first: a kill between the two writes then leaves the plain file old,
+            # and the next publish redoes both, instead of a stale .gz nobody rewrites.
             # Level 1: a few percent larger than 6 at a quarter of the CPU, on every publish.
             write_if_changed(compressed, gzip.compress(data, compresslevel=1, mtime=0))
-        return changed
+        return self.note(target, data)
 
 
 def feed_title(config: Config, node: FeedNode) -> str:
@@ -154,16 +155,23 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
     per_page = config.publish.entries
     full_pages = store.node_size(node.path) // per_page
     # Archive pages never change once full. After a poll only the pages that filled since the
-    # last publish are written; a full build writes any page whose file is missing.
-    done = 0 if every_page else store.archived_pages(node.path)
+    # last publish are written; a full build writes any page whose file is missing. A changed
+    # page size cuts the history differently: the node's pages are then written anew.
+    done, size = store.archived_pages(node.path)
+    if size and size != per_page:
+        for stale in (config.output / archive_file(node.path, 1)).parent.glob("*.atom*"):
+            _delete(stale, report)
+        done = 0
+    elif every_page:
+        done = 0
     for page in range(done + 1, full_pages + 1):
         target = config.output / archive_file(node.path, page)
-        if target.exists():
+        if target.exists() and size == per_page:
             continue
         entries = store.entries_by_seq(node.path, (page - 1) * per_page + 1, page * per_page)
         report.served(target, render_atom(_archive_info(config, node, page), entries))
-    if full_pages != done:
-        store.set_archived_pages(node.path, full_pages)
+    if (full_pages, per_page) != (done, size):
+        store.set_archived_pages(node.path, full_pages, per_page)
     # The subscription document: the newest entries, plus every entry not yet in a full
     # archive page, so that the archive walk from here reaches every entry.
     newest = store.entries_for_node(node.path, per_page)

@@ -13,11 +13,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     Returns True when the file was written. Leaving identical files untouched keeps their
     mtime, hence the server's ETag and Last-Modified, stable across rebuilds.
     """
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+    if holds(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -32,6 +29,14 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         raise
     _fsync_dir(path.parent)
     return True
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """True when the file at ``path`` has exactly these bytes."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 def _fsync_dir(directory: Path) -> None:
