@@ -202,7 +202,8 @@ def test_http_errors_and_refused_connections_are_reported() -> None:
 def test_public_address_classification() -> None:
     for private in ("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.1.1",
                     "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fc00::1",
-                    "::ffff:127.0.0.1"):
+                    "::ffff:127.0.0.1", "2002:7f00:1::1", "64:ff9b::7f00:1",
+                    "2001:0:4136:e378:8000:63bf:80ff:fffe"):
         assert not is_public_address(private), private
     for public in ("93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"):
         assert is_public_address(public), public

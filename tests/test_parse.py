@@ -178,3 +178,30 @@ def test_relative_media_thumbnail_resolves_against_xml_base_first() -> None:
 
 def test_relative_media_thumbnail_resolves_against_the_entry_link_without_xml_base() -> None:
     assert thumbnail_of("<media:thumbnail url='pic.jpg'/>") == "https://site.example/posts/pic.jpg"
+
+
+def test_a_repeated_guid_in_one_feed_is_one_entry_the_first() -> None:
+    body = rss("<item><guid>g</guid><title>第一</title></item>"
+               "<item><guid>g</guid><title>第二</title></item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.title == "第一"
+
+
+def test_a_bare_guid_is_neither_a_link_nor_a_global_id() -> None:
+    body = rss("<item><guid>1</guid><title>无链接</title></item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.link is None and entry.canonical_link is None
+    assert entry.source_id_iri is None and entry.key == "id:1"
+
+
+def test_an_unparsable_enclosure_url_is_skipped_not_fatal() -> None:
+    body = rss("<item><guid>g</guid><title>x</title><enclosure url='http://[zz/i.jpg' "
+               "type='image/jpeg' length='1'/><link>http://[bad/</link></item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.thumbnail is None and entry.link is None
+
+
+def test_control_characters_never_reach_titles() -> None:
+    body = rss("<item><guid>g</guid><title>a\x7f b\u0090 c</title></item>").encode()
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.title == "a b c"

@@ -281,3 +281,21 @@ def test_index_page_opml_and_other_formats_are_written(hub: tuple[Path, FeedServ
     assert not rss.bozo and rss.version == "rss20" and len(rss.entries) == 8
     feed = json.loads((public / "all.json").read_text(encoding="utf-8"))
     assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 8
+
+
+def test_build_removes_the_feeds_of_nodes_no_longer_in_the_tree(
+        hub: tuple[Path, FeedServer]) -> None:
+    config, _ = hub
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    public = config.parent / "data" / "public"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("  科技:")
+    config.write_text(text[:start], encoding="utf-8")
+    assert feedhub("build", "-c", str(config)).returncode == 0
+    assert not (public / "feeds" / "科技.atom").exists()
+    assert not list((public / "feeds").rglob("少数派*"))
+    assert (public / "feeds" / "新媒体.atom").is_file()
+    assert (public / "feeds" / "新媒体.atom.gz").is_file()
+    parsed = read(public, "all.atom")
+    assert {e.title for e in parsed.entries} >= {"产品经理的 第一课"}
+    assert not {"效率工具推荐：用好快捷指令"} & {e.title for e in parsed.entries}

@@ -153,3 +153,17 @@ def test_same_title_twice_gives_two_posts_and_edits_and_retention_follow(
     feed_server.serve("/f", feed(("g3", "新的", "三")))
     assert feedhub("poll", "-c", str(config)).returncode == 0
     assert sorted(p.name for p in posts.iterdir()) == ["新的.md"]
+
+
+def test_a_blank_line_in_the_body_cannot_end_the_html_block() -> None:
+    # Markdown ends an HTML block at a blank line; what followed would be read as Markdown.
+    text = render_post(entry("t", content="<p>a</p>\n\n[click](javascript:alert(1))\n  \n<p>b</p>"),
+                       PATH)
+    body = text.split("<div>   \n", 1)[1]
+    assert not [line for line in body.splitlines() if not line.strip()]
+    assert "&#32;" in body
+
+
+def test_names_yaml_12_reads_as_numbers_are_quoted() -> None:
+    text = render_post(entry("t", author="1e3"), ("0o17", "新媒体"))
+    assert "author: '1e3'" in text and " - '0o17'" in text and " - 新媒体" in text

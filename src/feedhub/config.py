@@ -40,6 +40,7 @@ def _duration_or_zero(value: object) -> float:
 
 Limit = Annotated[float, BeforeValidator(_duration_or_zero)]
 FORMATS = ("atom", "rss", "json")
+MAX_NAME_BYTES = 200  # a node's name becomes a file name (plus ".atom", ".rss.gz")
 
 
 def _http_url(value: str) -> str:
@@ -335,6 +336,9 @@ def _build_children(loc: _Located, node: yaml.MappingNode, path: NodePath,
         if not name:
             raise loc.error(keys, "a node name cannot be empty")
         segment = safe_segment(name)
+        if len(segment.encode("utf-8")) > MAX_NAME_BYTES:
+            raise loc.error(keys, f"the name is longer than {MAX_NAME_BYTES} bytes, which file "
+                                  "systems cannot hold as a file name")
         if segment in segments:
             raise loc.error(keys, f"clashes with sibling {segments[segment]!r}: both are "
                                   f"written as {segment!r} on disk")

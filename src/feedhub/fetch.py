@@ -27,6 +27,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _KEPT_HEADERS = ("content-type", "cache-control", "expires", "retry-after", "content-location",
                  "date", "age")
 _REDIRECTS = (301, 302, 303, 307, 308)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _CHUNK = 64 * 1024
 
 
@@ -56,8 +57,16 @@ class RefusedAddress(OSError):
 def is_public_address(address: str) -> bool:
     """False for loopback, private, link-local, multicast, unspecified, reserved, shared space."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address reach that address: judge it instead.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip.teredo is not None:
+            ip = ip.teredo[1]
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     shared = ipaddress.ip_network("100.64.0.0/10")
     return not (
         ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast

@@ -129,6 +129,7 @@ class Entry:
     thumbnail: str | None = None
     content_hash: str = ""
     lang: str | None = None
+    text: str = ""  # the content as plain text (for filters and hashing; not stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,9 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
         raise ParseError(f"not a feed: empty body from {url}")
     # Without a Content-Type feedparser assumes HTTP's old ISO-8859-1 default; XML's own rules
     # (BOM, then the encoding declaration, then UTF-8) are what a missing header should mean.
-    response_headers = {"content-location": url,
-                        "content-type": effective_content_type(body, content_type)}
+    # No Content-Location: feedparser would resolve bare guids ("1") against it, making two
+    # sources on one host claim the same id; relative URLs are resolved here instead.
+    response_headers = {"content-type": effective_content_type(body, content_type)}
     try:
         parsed = feedparser.parse(
             io.BytesIO(_defuse_character_references(body)),
@@ -69,15 +70,18 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     feed_author = _author_name(feed)
     fallback_author = feed_author or source.author or source.site_name
     feed_lang = _lang(feed.get("language"))
-    entries = []
+    entries: dict[str, Entry] = {}
     for raw in parsed.entries:
         entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang)
-        if passes(entry.title, plain_text(entry.content), source.include, source.exclude):
-            entries.append(entry)
+        # A key repeated within one feed is one entry: the first (newest) wins, so the two
+        # copies cannot overwrite each other on every poll.
+        if entry.key not in entries and passes(entry.title, entry.text, source.include,
+                                               source.exclude):
+            entries[entry.key] = entry
     return ParsedFeed(
         title=plain_text(feed.get("title", "")) or source.path[-1],
         link=feed_link,
-        entries=tuple(entries),
+        entries=tuple(entries.values()),
         period=feed_period(feed.get("ttl"), feed.get("sy_updateperiod"),
                            feed.get("sy_updatefrequency")),
         feed_id=feed.get("id") if is_absolute_iri(feed.get("id")) else None,
@@ -132,11 +136,14 @@ def effective_content_type(body: bytes, content_type: str) -> str:
 
 def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
            now: datetime, feed_lang: str | None) -> Entry:
-    link = safe_url(urljoin(url, raw["link"])) if raw.get("link") else None
+    link = _absolute(url, raw.get("link"))
+    guid = raw.get("id") or None
+    if raw.get("guidislink") and not is_absolute_iri(guid):
+        link = None  # a bare guid is no address, whatever isPermaLink claims
     title = plain_text(raw.get("title", ""))
     content, summary = _bodies(raw, url)
-    chash = content_hash(title, plain_text(content))
-    guid = raw.get("id") or None
+    text = plain_text(content)
+    chash = content_hash(title, text)
     # dict.get: FeedParserDict.get would silently map a missing published to updated.
     published = _when(dict.get(raw, "published_parsed"), now)
     updated = _when(dict.get(raw, "updated_parsed"), now)
@@ -152,8 +159,9 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
     )
     return Entry(
         key=entry_key(guid, link, chash),
+        text=text,
         source_id_iri=guid.strip() if is_absolute_iri(guid) else None,
-        title=title or _untitled(content, link),
+        title=title or _untitled(text, link),
         link=link,
         canonical_link=canonical_link(link),
         author=_author_name(raw) or fallback_author,
@@ -168,14 +176,33 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
     )
 
 
+def _absolute(base: str, href: str | None) -> str | None:
+    """``href`` made absolute against ``base``, if it then is an http(s) URL."""
+    if not href:
+        return None
+    try:
+        return safe_url(urljoin(base, href))
+    except ValueError:  # "http://[zz/" and other unparsable URLs
+        return None
+
+
 def _xml_base(raw: Mapping[str, Any], url: str) -> str | None:
-    """The entry's explicit xml:base, if any (feedparser reports the document URL otherwise)."""
+    """The entry's explicit xml:base, if any, made absolute."""
     details = [*(raw.get("content") or ()), raw.get("summary_detail"), raw.get("title_detail")]
     for detail in details:
-        base = (detail or {}).get("base")
-        if base and base != url:
-            return base
+        if base := (detail or {}).get("base"):
+            return _base(url, base)
     return None
+
+
+def _base(url: str, xml_base: str | None) -> str:
+    """The base URL in effect: xml:base (itself relative to the document) or the document's."""
+    if not xml_base:
+        return url
+    try:
+        return urljoin(url, xml_base)
+    except ValueError:
+        return url
 
 
 def _bodies(raw: Mapping[str, Any], url: str) -> tuple[str, str]:
@@ -192,13 +219,13 @@ def _bodies(raw: Mapping[str, Any], url: str) -> tuple[str, str]:
 
 def _as_html(detail: Mapping[str, Any] | None, url: str) -> str:
     """A content construct as sanitized HTML, its relative URLs resolved against its xml:base
-    (feedparser reports the base in effect for each element; the document URL by default)."""
+    (feedparser reports the base in effect for each element) or the document URL."""
     if not detail:
         return ""
     value = detail.get("value", "")
     if "html" not in detail.get("type", "text/html"):
         value = html.escape(value).replace("\n", "<br>")
-    return sanitize_html(value, detail.get("base") or url).strip()
+    return sanitize_html(value, _base(url, detail.get("base"))).strip()
 
 
 def _lang(value: str | None) -> str | None:
@@ -243,8 +270,7 @@ def _when(value: time.struct_time | None, now: datetime) -> datetime | None:
     return None if when > now + FUTURE_TOLERANCE or when.year < 1970 else when
 
 
-def _untitled(content: str, link: str | None) -> str:
-    text = plain_text(content)
+def _untitled(text: str, link: str | None) -> str:
     if text:
         return text[:80] + ("…" if len(text) > 80 else "")
     return link or "(untitled)"

@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 from feedhub.config import Config
 from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
-from feedhub.model import ParsedFeed, Polled, PollOutcome, Source
+from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source
 from feedhub.parse import parse_feed
 from feedhub.schedule import ServerHints, freshness, next_poll, retry_after
 from feedhub.store import Store, host_of, iso
@@ -87,7 +87,21 @@ async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | Non
 async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
                           rng: random.Random) -> Polled:
     """Fetch and parse one source. Never raises for the source's own failures: they come back
-    in ``Polled.error`` to be recorded on the source."""
+    in ``Polled.error`` to be recorded on the source; an unexpected error of ours is logged
+    and recorded the same way, so one source can never end a batch."""
+    try:
+        return await _fetch_and_parse(config, db, fetcher, source, rng)
+    except Exception as exc:
+        log.exception("%s: poll failed unexpectedly", source.id)
+        now = utcnow()
+        return Polled(source=source, result=FetchResult(source.url, source.url, None),
+                      body_hash=None, size=0, parsed=None,
+                      error=f"internal error while polling: {type(exc).__name__}: {exc}",
+                      at=now, next_poll=now + timedelta(seconds=config.polling.min_interval))
+
+
+async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
+                           rng: random.Random) -> Polled:
     state = await db.call(db.store.state, source.id)
     result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
     precise_now = datetime.now(UTC)
@@ -101,10 +115,6 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
                                              result.headers, now)
         except ParseError as exc:
             error = str(exc)
-        except Exception as exc:
-            # A bug of ours on one odd feed is that feed's error, not the end of the poll.
-            log.exception("%s: parsing failed unexpectedly", source.id)
-            error = f"cannot parse the feed from {result.final_url}: {type(exc).__name__}"
     wait = retry_after(result.status, result.headers, now)
     hints = ServerHints(
         fresh_for=freshness(result.headers, now) if error is None else None,

@@ -17,7 +17,7 @@ SAFE_SCHEMES = frozenset({"http", "https"})
 # Layout-neutral properties only: nothing that can hide content (display, visibility,
 # opacity) or lay it over the reader's own interface (position, z-index, transforms).
 _STYLE_PROPERTIES = frozenset({
-    "color", "background-color", "font-size", "font-weight", "font-style", "font-family",
+    "color", "font-size", "font-weight", "font-style", "font-family",
     "text-align", "text-decoration", "text-indent", "line-height", "letter-spacing",
     "margin", "margin-top", "margin-bottom", "margin-left", "margin-right",
     "padding", "padding-top", "padding-bottom", "padding-left", "padding-right",
@@ -34,11 +34,18 @@ _UNSAFE_CSS_VALUE = re.compile(r"expression|url\s*\(|\\|javascript|vbscript|beha
                                r"@import|<|>", re.IGNORECASE)
 
 
+# font-size 0, 1px, 0.01em...: text nobody can read is text meant to be hidden.
+_INVISIBLE = re.compile(r"\s*(font-size|line-height|height|max-height|width|max-width)\s*:\s*"
+                        r"(0*\.?0*\d?)(px|pt|em|rem|%)?\s*$", re.IGNORECASE)
+
+
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
-    """Drop the style declarations whose values are unsafe, whatever their property."""
+    """Drop the style declarations whose values are unsafe, whatever their property, and
+    those that make text too small to see."""
     if name != "style":
         return value
-    kept = [d for d in value.split(";") if d.strip() and not _UNSAFE_CSS_VALUE.search(d)]
+    kept = [d for d in value.split(";") if d.strip() and not _UNSAFE_CSS_VALUE.search(d)
+            and not _INVISIBLE.match(d)]
     return "; ".join(d.strip() for d in kept) or None
 
 

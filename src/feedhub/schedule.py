@@ -53,7 +53,7 @@ def freshness(headers: Mapping[str, str], now: datetime) -> float | None:
         # feedhub republishes to many readers, like a shared cache: s-maxage speaks to it first.
         max_age = ages.get("s-maxage", ages.get("max-age", 0.0))
         age_text = headers.get("age", "").strip()
-        age = float(age_text) if age_text.isdigit() else 0.0
+        age = float(age_text) if _digits(age_text) else 0.0
         return max(max_age - age, 0.0)
     if expires := headers.get("expires"):
         when = _http_date(expires)
@@ -66,7 +66,7 @@ def retry_after(status: int | None, headers: Mapping[str, str], now: datetime) -
     if status not in (429, 503):
         return None
     value = headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if _digits(value):
         seconds = float(value)
     elif value and (when := _http_date(value)):
         seconds = (when - now).total_seconds()
@@ -88,6 +88,11 @@ def feed_period(ttl_minutes: str | None, sy_period: str | None,
         frequency = _finite(sy_frequency)
         found.append(_SY_PERIOD[sy_period.strip().lower()] / max(frequency or 1.0, 1.0))
     return max(found) if found else None
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²' and other digits float() refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def _finite(text: str | None) -> float | None:

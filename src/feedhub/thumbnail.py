@@ -82,7 +82,10 @@ def choose_thumbnail(
     for candidate in candidates:
         if not candidate:
             continue
-        url = safe_url(urljoin(base, candidate.strip()) if base else candidate.strip())
+        try:
+            url = safe_url(urljoin(base, candidate.strip()) if base else candidate.strip())
+        except ValueError:  # "http://[zz/i.jpg": skip it, not the whole feed
+            continue
         if url:
             return url
     return None

@@ -32,7 +32,7 @@ async def ping_hub(hub: str, urls: Sequence[str], user_agent: str) -> list[str]:
                         if r.status >= 300:
                             return f"hub {hub} answered HTTP {r.status} for {url}"
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    return f"cannot ping hub {hub} for {url}: {exc or type(exc).__name__}"
+                    return f"cannot ping hub {hub} for {url}: {str(exc) or type(exc).__name__}"
             return None
 
         failures = [f for f in await asyncio.gather(*(ping(u) for u in urls)) if f]

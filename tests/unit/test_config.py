@@ -394,3 +394,12 @@ def test_select_an_unknown_path_raises(config):
 def test_select_a_partial_name_is_unknown(config):
     with pytest.raises(UnknownPathError):
         config.select(["新媒体/鸟哥"])
+
+
+def test_a_name_too_long_for_a_file_name_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    name = "长" * 90
+    path.write_text(f"sources:\n  {name}:\n    站:\n      源: https://e.example/f\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config.yaml:2: sources\.长+: the name is longer"):
+        load_config(path)

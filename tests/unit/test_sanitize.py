@@ -133,3 +133,9 @@ def test_safe_url_trims_surrounding_whitespace():
 )
 def test_safe_url_rejects_everything_but_absolute_http_urls(url):
     assert safe_url(url) is None
+
+
+def test_text_made_too_small_to_read_loses_that_style():
+    out = sanitize_html('<p style="font-size:0;color:#333">a</p><span style="font-size: 1px">b'
+                        '</span><p style="background-color:#fff">c</p>')
+    assert "font-size" not in out and "background" not in out and "color:#333" in out

@@ -544,3 +544,10 @@ def test_absurd_retry_after_is_honoured_up_to_a_week_without_crashing(value: str
 @pytest.mark.parametrize("header", ["s-maxage=7200, max-age=60", "max-age=60, s-maxage=7200"])
 def test_s_maxage_speaks_for_a_republishing_cache_whatever_its_position(header: str) -> None:
     assert freshness({"cache-control": header}, NOW) == 7200
+
+
+@pytest.mark.parametrize("header", ["retry-after", "age"])
+def test_non_ascii_digits_in_headers_are_ignored_not_fatal(header: str) -> None:
+    headers = {header: "²", "cache-control": "max-age=60"}
+    assert retry_after(503, headers, NOW) is None or header == "age"
+    assert freshness(headers, NOW) == 60

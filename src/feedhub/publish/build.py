@@ -141,6 +141,8 @@ def publish(config: Config, store: Store, changes: Changes | None = None) -> Pub
         _publish_node(config, store, node, report, every_page=changes is None)
     if changes is None or chosen:
         _publish_directory(config, store, report)
+    if changes is None:
+        _remove_strays(config, report)
     if config.posts is not None:
         ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
         _publish_posts(config.posts, store, ids, report)
@@ -201,6 +203,27 @@ def _publish_directory(config: Config, store: Store, report: PublishReport) -> N
     ]
     report.served(out / "index.html", index.render_index(config.title, config.base_url,
                                                          summaries, config.publish.formats))
+
+
+def _remove_strays(config: Config, report: PublishReport) -> None:
+    """Delete the feeds and archives of nodes no longer in the tree, and formats no longer
+    published, so nothing the config dropped stays subscribable."""
+    out = config.output
+    wanted = {out / feed_file(n.path, ext) for n in config.nodes for ext in config.publish.formats}
+    wanted |= {p.with_name(p.name + ".gz") for p in wanted}
+    archives = {(out / archive_file(n.path, 1)).parent for n in config.nodes}
+    for candidate in [*(out / "feeds").rglob("*"), out / "all.rss", out / "all.json",
+                      out / "all.rss.gz", out / "all.json.gz"]:
+        if candidate.is_file() and not candidate.name.startswith(".") and candidate not in wanted:
+            _delete(candidate, report)
+    for page in (out / "archive").rglob("*.atom*"):
+        if page.parent not in archives:
+            _delete(page, report)
+    for top in (out / "feeds", out / "archive"):
+        folders = sorted((d for d in top.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts))
+        for folder in folders:
+            with contextlib.suppress(OSError):  # not empty: still in use
+                folder.rmdir()
 
 
 def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:

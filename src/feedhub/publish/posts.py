@@ -9,24 +9,19 @@ back exactly the entry's values; braces in the body are escaped for Nunjucks.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
 from email.utils import format_datetime
 from pathlib import PurePosixPath
 
+import ruamel.yaml
 import yaml
 
 from feedhub.model import NodePath, StoredEntry
 from feedhub.paths import safe_segment
 
+_YAML12 = ruamel.yaml.YAML(typ="safe", pure=True)
+_BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
 MAX_NAME_BYTES = 200  # file names are limited to 255 bytes; CJK titles take 3 bytes a character
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """One post: where it goes (relative to the posts folder) and its bytes."""
-
-    path: PurePosixPath
-    text: str
 
 
 def _single_quoted(value: str) -> str:
@@ -34,13 +29,16 @@ def _single_quoted(value: str) -> str:
 
 
 def _scalar(value: str) -> str:
-    """``value`` as written in the example (plain) when YAML reads it back unchanged, else
-    single-quoted: a name like ``yes``, ``2024`` or ``a: b`` must stay a string."""
+    """``value`` as written in the example (plain) when YAML 1.1 (PyYAML) and YAML 1.2
+    (ruamel; Hexo's js-yaml is 1.2 too) both read it back unchanged, else single-quoted: a
+    name like ``yes``, ``2024``, ``1e3`` or ``a: b`` must stay a string."""
     if value and value == value.strip() and "\n" not in value:
+        document = f"k: {value}"
         try:
-            if yaml.safe_load(f"k: {value}") == {"k": value}:
+            if (yaml.safe_load(document) == {"k": value}
+                    and _YAML12.load(document) == {"k": value}):
                 return value
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ruamel.yaml.YAMLError):
             pass
     return _single_quoted(value)
 
@@ -61,6 +59,10 @@ def render_post(entry: StoredEntry, path: NodePath) -> str:
     body = (entry.content or entry.summary).strip()
     # Hexo renders posts through Nunjucks: braces would be taken as template tags.
     body = body.replace("{", "&#123;").replace("}", "&#125;")
+    # A blank line would end Markdown's HTML block, and text after it would be read as
+    # Markdown (where [x](javascript:...) is a link). A lone space entity keeps such a line
+    # visually blank, inside <pre> too, without ending the block.
+    body = _BLANK_LINE.sub("&#32;", body)
     lines += ["---", "", "<div>   ", body, "</div>", ""]
     return "\n".join(lines)
 
