@@ -299,3 +299,24 @@ def test_build_removes_the_feeds_of_nodes_no_longer_in_the_tree(
     parsed = read(public, "all.atom")
     assert {e.title for e in parsed.entries} >= {"产品经理的 第一课"}
     assert not {"效率工具推荐：用好快捷指令"} & {e.title for e in parsed.entries}
+
+
+def test_poll_reports_progress_as_sources_are_fetched(hub: tuple[Path, FeedServer]) -> None:
+    import asyncio
+
+    from feedhub.poller import Database, poll_in_order
+    from feedhub.store import Store
+
+    config_path, _ = hub
+    config = load_config(config_path)
+    store = Store(config.database)
+    store.sync_sources(config.sources)
+    db = Database(store)
+    seen: list[tuple[int, int]] = []
+    try:
+        outcomes, _ = asyncio.run(poll_in_order(config, db, config.sources,
+                                                lambda done, total: seen.append((done, total))))
+    finally:
+        db.close()
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len(outcomes) == 4

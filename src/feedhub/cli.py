@@ -98,7 +98,8 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     db = Database(store)
     try:
         regrouped = store.sync_sources(config.sources)
-        outcomes, skipped = asyncio.run(poll_in_order(config, db, sources))
+        progress = _progress if sys.stderr.isatty() else None
+        outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
         changes = changes_of(outcomes)
         report = publish(config, store, dataclasses.replace(changes,
                                                             nodes=changes.nodes | regrouped))
@@ -111,6 +112,12 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
     print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed, "
           f"{len(skipped)} skipped; {len(report.written)} feeds written")
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    """A one-line counter on a terminal while sources are fetched."""
+    end = "\n" if done == total else ""
+    print(f"\rfetched {done}/{total} sources", end=end, file=sys.stderr, flush=True)
 
 
 def _ping(config: Config, urls: list[str]) -> None:

@@ -11,7 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -27,6 +26,7 @@ from feedhub.errors import ConfigError, UnknownPathError
 from feedhub.filters import check_rule
 from feedhub.model import FeedNode, NodePath, Source, path_str
 from feedhub.paths import safe_segment
+from feedhub.sanitize import safe_url
 from feedhub.units import parse_duration, parse_size
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -44,8 +44,7 @@ MAX_NAME_BYTES = 200  # a node's name becomes a file name (plus ".atom", ".rss.g
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if safe_url(value) != value:
         raise ValueError(f"{value!r} is not an http(s) URL")
     return value
 

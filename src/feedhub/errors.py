@@ -16,10 +16,6 @@ class UnknownPathError(FeedhubError):
     """A node path given on the command line names nothing in the source tree."""
 
 
-class FetchError(FeedhubError):
-    """A source could not be fetched (network, HTTP status, limits, policy)."""
-
-
 class ParseError(FeedhubError):
     """A fetched body is not a feed feedhub can read."""
 

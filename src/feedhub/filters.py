@@ -6,8 +6,12 @@ import re
 from collections.abc import Sequence
 
 
+def _is_regex(rule: str) -> bool:
+    return len(rule) >= 2 and rule.startswith("/") and rule.endswith("/")
+
+
 def _matches(rule: str, text: str) -> bool:
-    if len(rule) >= 2 and rule.startswith("/") and rule.endswith("/"):
+    if _is_regex(rule):
         return re.search(rule[1:-1], text, re.IGNORECASE) is not None
     return rule.casefold() in text.casefold()
 
@@ -22,7 +26,7 @@ def passes(title: str, text: str, include: Sequence[str], exclude: Sequence[str]
 
 def check_rule(rule: str) -> str:
     """Validate one rule (a /regex/ must compile); return it unchanged."""
-    if len(rule) >= 2 and rule.startswith("/") and rule.endswith("/"):
+    if _is_regex(rule):
         try:
             re.compile(rule[1:-1])
         except re.error as exc:

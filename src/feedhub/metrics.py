@@ -39,11 +39,9 @@ class Metrics:
         self.responses = Counter("feedhub_http_responses", "Responses served, by status.",
                                  ["status"], registry=r)
 
-    def poll(self, outcome: PollOutcome, skipped: bool = False) -> None:
-        """Count one poll's result."""
-        if skipped:
-            result = "skipped"
-        elif outcome.error:
+    def poll(self, outcome: PollOutcome) -> None:
+        """Count one poll's result (skips are counted where they happen)."""
+        if outcome.error:
             result = "gone" if outcome.status == 410 else "error"
         else:
             result = "not_modified" if outcome.status == 304 else "ok"

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 NodePath = tuple[str, ...]
+
+
+def iso(when: datetime) -> str:
+    """UTC, second precision, ``Z`` suffix: sorts as text and reads back exactly."""
+    u = when.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 on every platform; this always does.
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
+
+
+def from_iso(text: str) -> datetime:
+    """The inverse of :func:`iso`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def path_str(path: NodePath) -> str:

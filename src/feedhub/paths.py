@@ -34,3 +34,8 @@ def feed_file(path: NodePath, ext: str = "atom") -> PurePosixPath:
 def url_for(base_url: str, relative: PurePosixPath | str) -> str:
     """The public URL of an output file: ``base_url`` plus the percent-encoded UTF-8 path."""
     return base_url + quote(str(relative), safe="/")
+
+
+def feed_title(hub_title: str, path: NodePath) -> str:
+    """A merged feed's title: the hub's for the all-feed, ``topic / site — hub`` below it."""
+    return f"{' / '.join(path)} — {hub_title}" if path else hub_title

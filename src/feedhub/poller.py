@@ -144,8 +144,9 @@ async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: So
     return await record(db, await fetch_and_parse(config, db, fetcher, source, rng))
 
 
-async def poll_in_order(config: Config, db: Database,
-                        sources: list[Source]) -> tuple[list[PollOutcome], list[Skip]]:
+async def poll_in_order(config: Config, db: Database, sources: list[Source],
+                        progress: Callable[[int, int], None] | None = None,
+                        ) -> tuple[list[PollOutcome], list[Skip]]:
     """Poll ``sources`` concurrently but store them in the given order; skip those that must
     wait (see :func:`skip_reason`).
 
@@ -159,9 +160,18 @@ async def poll_in_order(config: Config, db: Database,
         if skip is not None:
             log.info("%s: skipped: %s", skip.source_id, skip.reason)
     chosen = [s for s, skip in zip(sources, skips, strict=True) if skip is None]
+    done = 0
+
+    async def one(fetcher: Fetcher, source: Source) -> Polled:
+        nonlocal done
+        polled = await fetch_and_parse(config, db, fetcher, source, rng)
+        done += 1
+        if progress is not None:
+            progress(done, len(chosen))
+        return polled
+
     async with Fetcher(fetch_policy(config)) as fetcher:
-        polled = await asyncio.gather(
-            *(fetch_and_parse(config, db, fetcher, s, rng) for s in chosen))
+        polled = await asyncio.gather(*(one(fetcher, s) for s in chosen))
     return [await record(db, p) for p in polled], [s for s in skips if s is not None]
 
 

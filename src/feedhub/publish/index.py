@@ -7,15 +7,15 @@ escaped, only http(s) site links are shown, and equal input gives equal bytes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from urllib.parse import urlsplit
 
 from feedhub.model import NodePath
-from feedhub.paths import feed_file, url_for
+from feedhub.paths import feed_file, feed_title, url_for
+from feedhub.sanitize import safe_url
+from feedhub.text import printable
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,6 @@ _FORMATS = (
     ("json", "json", "application/feed+json", "JSON Feed"),
 )
 ROOT_NAME = "Everything"
-# Characters that have no place in an HTML document (C0/C1 controls other than whitespace,
-# lone surrogates, noncharacters U+FFFE/U+FFFF).
-_NOT_HTML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 _CSS = """\
 :root{color-scheme:light dark;--fg:#1d1d1f;--bg:#fff;--muted:#6e6e73;--line:#d2d2d7;\
@@ -67,7 +64,7 @@ footer{margin-top:2rem;font-size:.9rem;border-top:1px solid var(--line)}
 
 
 def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
-                 formats: Sequence[str], generated_note: str = "") -> bytes:
+                 formats: Sequence[str]) -> bytes:
     """The index page, UTF-8.
 
     ``summaries`` come in tree order (the root, path ``()``, first; parents before children);
@@ -97,7 +94,7 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
     ]
     for path in nodes:
         for _, ext, media_type, label in chosen:
-            name = _feed_title(title, path)
+            name = feed_title(title, path)
             if ext != "atom":
                 name = f"{name} ({label})"
             out.append(f'<link rel="alternate" type="{media_type}" title="{_e(name)}" '
@@ -120,8 +117,6 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
         f'<p>OPML: <a href="{_e(url_for(base_url, "opml.xml"))}">every feed above</a> · '
         f'<a href="{_e(url_for(base_url, "sources.opml"))}">the sources</a></p>',
     ]
-    if generated_note:
-        out.append(f"<p>{_e(generated_note)}</p>")
     out += ["</footer>", "</body>", "</html>", ""]
     return "\n".join(out).encode("utf-8")
 
@@ -163,7 +158,7 @@ def _node_line(summary: NodeSummary, base_url: str,
                   f'{when.strftime("%Y-%m-%d %H:%M")} UTC</time>')
     links = [f'<a href="{_e(_feed_url(base_url, path, ext))}" type="{media_type}">{label}</a>'
              for _, ext, media_type, label in chosen]
-    if summary.site_link and _is_http(summary.site_link):
+    if summary.site_link and safe_url(summary.site_link):
         links.append(f'<a href="{_e(summary.site_link)}" rel="nofollow noopener noreferrer">'
                      f"site</a>")
     return (f'<span class="name">{_e(name)}</span> '
@@ -171,22 +166,9 @@ def _node_line(summary: NodeSummary, base_url: str,
             f'<span class="links">{" ".join(links)}</span>')
 
 
-def _feed_title(title: str, path: NodePath) -> str:
-    """As the feed titles itself: the hub for the all-feed, ``topic / site — hub`` below."""
-    return f"{' / '.join(path)} — {title}" if path else title
-
-
 def _feed_url(base_url: str, path: NodePath, ext: str) -> str:
     return url_for(base_url, feed_file(path, ext))
 
 
-def _is_http(url: str) -> bool:
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
 def _e(text: str) -> str:
-    return escape(_NOT_HTML.sub("\ufffd", text), quote=True)
+    return escape(printable(text), quote=True)

@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from feedhub.model import StoredEntry
+from feedhub.model import StoredEntry, iso
 from feedhub.publish.atom import FeedInfo, node_categories
 from feedhub.publish.rss import shared_language, sibling_url
 from feedhub.text import plain_text
 
 VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"
-
-
-def rfc3339(value: datetime) -> str:
-    """An aware datetime as RFC 3339 in UTC with a ``Z``, to the second."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _tags(entry: StoredEntry) -> list[str]:
@@ -53,8 +47,8 @@ def _item(info: FeedInfo, e: StoredEntry) -> dict[str, Any]:
             # JSON Feed's summary is plain text, and only worth having next to the content.
             "summary": plain_text(e.summary) if separate_summary else None,
             "image": e.thumbnail,
-            "date_published": rfc3339(e.published),
-            "date_modified": rfc3339(e.updated),
+            "date_published": iso(e.published),
+            "date_modified": iso(e.updated),
             "authors": [{"name": e.author or info.hub_title}],
             "tags": _tags(e),
         },

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TypeAlias
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
-import yaml
 from lxml import etree
 
 from feedhub.errors import ConfigError
 from feedhub.model import FeedNode, NodePath, path_str
 from feedhub.paths import feed_file, safe_segment, url_for
+from feedhub.sanitize import safe_url
+from feedhub.text import printable
 
 FeedTree: TypeAlias = dict[str, "str | FeedTree"]
 """A source tree as read from OPML: name -> feed URL (a leaf) or name -> subtree (a folder),
@@ -31,7 +32,6 @@ DEFAULT_FOLDER = "Imported"
 """The folder for top-level feeds of an OPML file whose head has no title."""
 
 # Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DECLARED_ENCODING = re.compile(
     rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
 _POSITION = re.compile(r",? line \d+, column \d+\s*$")
@@ -41,15 +41,13 @@ _POSITION = re.compile(r",? line \d+, column \d+\s*$")
 # Writing
 
 
-def render_feeds_opml(title: str, base_url: str, tree: FeedNode, formats: Sequence[str]) -> bytes:
+def render_feeds_opml(title: str, base_url: str, tree: FeedNode) -> bytes:
     """``opml.xml``: every merged feed feedhub publishes, nested like the tree.
 
     The outermost outline is the all-feed (named ``title``); below it each node is an outline
-    with its name, ``type="rss"``, ``xmlUrl`` = its Atom feed and ``htmlUrl`` = ``base_url``.
-    One outline holds one URL, so it is always the Atom feed, which is written whatever
-    ``formats`` says; ``formats`` is accepted for symmetry with ``render_index``.
+    with its name, ``type="rss"``, ``xmlUrl`` = its Atom feed (always written; an outline
+    holds one URL) and ``htmlUrl`` = ``base_url``.
     """
-    del formats  # Atom is always written; one outline carries one feed URL.
     opml, body = _document(title)
 
     def add(parent: etree._Element, node: FeedNode) -> None:
@@ -103,8 +101,8 @@ def _set(element: etree._Element, key: str, value: str) -> None:
 
 
 def _xml_safe(text: str) -> str:
-    """``text`` with the characters XML cannot hold replaced by U+FFFD (lxml would raise)."""
-    return _NOT_XML.sub("\ufffd", text)
+    """``text`` without the characters XML (and readers of OPML) cannot hold."""
+    return printable(text)
 
 
 def _serialize(opml: etree._Element) -> bytes:
@@ -148,18 +146,6 @@ def parse_opml(data: bytes, origin: str) -> FeedTree:
     if not top:
         raise ConfigError(f"{origin}: no feeds found (no outline has an xmlUrl)")
     return reader.level(_group_top_leaves(top, _head_title(root)), ())
-
-
-def to_config_yaml(tree: FeedTree, indent: int = 2) -> str:
-    """``tree`` as the ``sources:`` section of config.yaml, ``indent`` spaces per level (2-9).
-
-    A leaf is ``name: url``; names that YAML would read as something else (``2024``, ``on``,
-    ``a: b``) are quoted, Unicode is kept as is, and lines are never folded.
-    """
-    if not 2 <= indent <= 9:
-        raise ValueError(f"indent must be between 2 and 9, not {indent}")
-    return yaml.safe_dump({"sources": tree}, allow_unicode=True, sort_keys=False,
-                          default_flow_style=False, indent=indent, width=1 << 20)
 
 
 class _RootReached(Exception):
@@ -351,12 +337,7 @@ class _Reader:
         return self._name(element) or urlsplit(url).hostname or url
 
     def _checked(self, element: etree._Element, url: str) -> str:
-        try:
-            parts = urlsplit(url)
-            ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            ok = False
-        if not ok:
+        if safe_url(url) is None:
             name = self._name(element)
             label = f"outline {name!r}: " if name else ""
             raise ConfigError(f"{self.origin}:{element.sourceline}: {label}{url!r} is not "
