@@ -5,75 +5,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+import samples
 from feedhub.model import StoredEntry
-from feedhub.publish.atom import FeedInfo
 from feedhub.publish.jsonfeed import render_json
+from samples import BASE, INFO, NEWEST, OLDEST
+from samples import make_entry as _entry
 
-BASE = "https://hub.example.org/"
 VERSION = "https://jsonfeed.org/version/1.1"
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
-INFO = FeedInfo(
-    node=("科技", "博客"),
-    title="科技 / 博客 — 我的订阅",
-    self_url=BASE + "feeds/%E7%A7%91%E6%8A%80/%E5%8D%9A%E5%AE%A2.atom",
-    alternate_url=BASE,
-    hub_title="我的订阅",
-    base_url=BASE,
-)
-
-
-def _entry(**overrides: object) -> StoredEntry:
-    fields: dict[str, object] = {
-        "rowid": 1,
-        "atom_id": "tag:hub.example.org,2024-05-01:entry/aaa",
-        "title": "人工智能的新进展",
-        "link": "https://blog.example.cn/posts/1?a=1&b=2",
-        "author": "张三",
-        "content": "<p>正文内容 <b>加粗</b></p>",
-        "summary": "",
-        "published": datetime(2024, 5, 1, 8, 30, tzinfo=UTC),
-        "updated": datetime(2024, 5, 2, 9, 0, tzinfo=UTC),
-        "thumbnail": "https://blog.example.cn/img/1.jpg",
-        "categories": ("AI", "机器学习"),
-        "node_paths": (("科技", "博客", "某博客"),),
-        "lang": "zh-CN",
-    }
-    fields.update(overrides)
-    return StoredEntry(**fields)  # type: ignore[arg-type]
-
-
-NEWEST = _entry(
-    rowid=3,
-    atom_id="tag:hub.example.org,2024-05-03:entry/ccc",
-    title="没有链接的条目",
-    link=None,
-    content="<p>只有正文</p>",
-    published=datetime(2024, 5, 3, 12, 0, tzinfo=UTC),
-    updated=datetime(2024, 5, 3, 12, 0, tzinfo=UTC),
-    thumbnail=None,
-    categories=(),
-)
-WITH_SUMMARY = _entry(
-    rowid=2,
-    atom_id="https://news.example.com/2",
-    title="同时有摘要和正文",
-    link="https://news.example.com/2",
-    author="李四",
-    content="<p>完整的正文</p>",
-    summary="<p>简短的<em>摘要</em> &amp; 更多</p>",
-    published=datetime(2024, 5, 2, 10, 0, tzinfo=UTC),
-    updated=datetime(2024, 5, 4, 6, 15, tzinfo=UTC),
-    thumbnail="https://news.example.com/t/2.png",
-    categories=("新闻", "科技"),  # "科技" is also a node name: listed once
-    node_paths=(("科技", "新闻", "某站"), ("科技", "博客", "某博客")),
-)
-OLDEST = _entry()
+# The JSON tests also need an escaped ampersand in the summary and a source category that is
+# also a node name.
+WITH_SUMMARY = replace(samples.WITH_SUMMARY, summary="<p>简短的<em>摘要</em> &amp; 更多</p>",
+                       categories=("新闻", "科技"))
 ENTRIES = [NEWEST, WITH_SUMMARY, OLDEST]
 
 # The subset of JSON Feed 1.1 that feedhub writes: key → (type, required).

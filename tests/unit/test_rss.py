@@ -5,76 +5,20 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import feedparser
 import pytest
 
-from feedhub.model import StoredEntry
-from feedhub.publish.atom import FeedInfo
+import samples
 from feedhub.publish.rss import render_rss, sibling_url
+from samples import BASE, INFO, NEWEST, OLDEST
+from samples import make_entry as _entry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
-BASE = "https://hub.example.org/"
-
-INFO = FeedInfo(
-    node=("科技", "博客"),
-    title="科技 / 博客 — 我的订阅",
-    self_url=BASE + "feeds/%E7%A7%91%E6%8A%80/%E5%8D%9A%E5%AE%A2.atom",
-    alternate_url=BASE,
-    hub_title="我的订阅",
-    base_url=BASE,
-)
-
-
-def _entry(**overrides: object) -> StoredEntry:
-    fields: dict[str, object] = {
-        "rowid": 1,
-        "atom_id": "tag:hub.example.org,2024-05-01:entry/aaa",
-        "title": "人工智能的新进展",
-        "link": "https://blog.example.cn/posts/1?a=1&b=2",
-        "author": "张三",
-        "content": "<p>正文内容 <b>加粗</b></p>",
-        "summary": "",
-        "published": datetime(2024, 5, 1, 8, 30, tzinfo=UTC),
-        "updated": datetime(2024, 5, 2, 9, 0, tzinfo=UTC),
-        "thumbnail": "https://blog.example.cn/img/1.jpg",
-        "categories": ("AI", "机器学习"),
-        "node_paths": (("科技", "博客", "某博客"),),
-        "lang": "zh-CN",
-    }
-    fields.update(overrides)
-    return StoredEntry(**fields)  # type: ignore[arg-type]
-
-
-NEWEST = _entry(
-    rowid=3,
-    atom_id="tag:hub.example.org,2024-05-03:entry/ccc",
-    title="没有链接的条目",
-    link=None,
-    content="<p>只有正文</p>",
-    published=datetime(2024, 5, 3, 12, 0, tzinfo=UTC),
-    updated=datetime(2024, 5, 3, 12, 0, tzinfo=UTC),
-    thumbnail=None,
-    categories=(),
-)
-WITH_SUMMARY = _entry(
-    rowid=2,
-    atom_id="https://news.example.com/2",
-    title="同时有摘要和正文",
-    link="https://news.example.com/2",
-    author="李四",
-    content="<p>完整的正文</p>",
-    summary="<p>简短的<em>摘要</em></p>",
-    published=datetime(2024, 5, 2, 10, 0, tzinfo=UTC),
-    updated=datetime(2024, 5, 4, 6, 15, tzinfo=UTC),  # edited later: the newest update
-    thumbnail="https://news.example.com/t/2.png",
-    categories=("新闻",),
-    node_paths=(("科技", "新闻", "某站"), ("科技", "博客", "某博客")),
-)
-OLDEST = _entry()
+WITH_SUMMARY = samples.WITH_SUMMARY
 ENTRIES = [NEWEST, WITH_SUMMARY, OLDEST]
 
 
