@@ -31,10 +31,11 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).parent))
-from farm import FarmServer, add_entry, make_farm
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(Path(__file__).parent), str(ROOT / "src")]
+from farm import FarmServer, add_entry, make_farm  # noqa: E402
+
+from feedhub.config import Config  # noqa: E402
 
 
 @dataclass
@@ -141,49 +142,43 @@ def bench_ingest(args: argparse.Namespace, work: Path, farm_dir: Path,
             figures["reader rss"].values.append(r.max_rss_mb)
 
 
-def fill_database(database: Path, entries: int) -> None:
-    """``entries`` synthetic entries over 500 sources in a 3-level tree, written by SQL."""
-    sys.path.insert(0, str(ROOT / "src"))
+def fill_database(config: Config, entries: int) -> None:
+    """``entries`` synthetic entries over the config's 500 sources, written by SQL."""
     from feedhub.store import Store
 
-    Store(database).close()  # the schema
-    sources = 500
-    with sqlite3.connect(database) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executemany(
-            "INSERT INTO sources (id, path, url, active, state, error_count) "
-            "VALUES (?, ?, ?, 1, 'ok', 0)",
-            [(f"农场/站{s // 10}/源{s}", f'["农场", "站{s // 10}", "源{s}"]',
-              f"http://127.0.0.1:9/{s}") for s in range(sources)])
+    store = Store(config.database)
+    store.sync_sources(config.sources)  # the schema and the sources, as feedhub makes them
+    store.close()
+    sources = len(config.sources)
+    with sqlite3.connect(config.database) as db:
         db.execute(f"""
             WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {entries})
             INSERT INTO entries (id, atom_id, source_id, key, link, canonical_link, title,
                                  author, content, summary, published, updated, first_seen,
-                                 thumbnail, categories, content_hash, signature)
+                                 thumbnail, categories, signature)
             SELECT x, 'urn:bench:' || x, '农场/站' || ((x % {sources}) / 10) || '/源' ||
                    (x % {sources}), 'id:' || x, 'https://e.example/' || x,
                    'https://e.example/' || x, '条目 ' || x, '编辑', '<p>' || hex(randomblob(400))
                    || '</p>', '', strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + x * 60,
                    'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + x * 60,
-                   'unixepoch'), '2026-01-01T00:00:00Z', NULL, '[]', '', ''
+                   'unixepoch'), '2026-01-01T00:00:00Z', NULL, '[]', ''
             FROM c""")
         db.execute("INSERT INTO entry_sources (source_id, key, entry_id, in_feed) "
                    "SELECT source_id, key, id, 0 FROM entries")
         for level in range(4):
             node = ("''" if level == 0 else
                     "'农场'" if level == 1 else
-                    "'农场/站' || ((id % 500) / 10)" if level == 2 else "source_id")
+                    f"'农场/站' || ((id % {sources}) / 10)" if level == 2 else "source_id")
             db.execute(f"""
                 INSERT INTO entry_nodes (node, entry_id, published, seq)
                 SELECT {node}, id, published, row_number() OVER (PARTITION BY {node} ORDER BY id)
                 FROM entries""")
         # Steady state: every full archive page was written by earlier publishes.
-        db.execute("INSERT INTO node_archives (node, pages) SELECT node, max(seq) / 50 "
-                   "FROM entry_nodes GROUP BY node")
+        db.execute("INSERT INTO nodes (node, next_seq, archived_pages, page_size) "
+                   "SELECT node, max(seq) + 1, max(seq) / 50, 50 FROM entry_nodes GROUP BY node")
 
 
 def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, Figure]) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
     from feedhub.config import load_config
     from feedhub.model import FetchResult, Polled
     from feedhub.parse import parse_feed
@@ -196,7 +191,7 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
     urls = [f"http://127.0.0.1:9/{s}" for s in range(500)]
     config = load_config(write_config(folder, urls))
     started = time.perf_counter()
-    fill_database(config.database, args.entries_db)
+    fill_database(config, args.entries_db)
     fill_s = time.perf_counter() - started
     store = Store(config.database)
     source = config.sources[123]
