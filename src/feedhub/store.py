@@ -594,9 +594,18 @@ class Store:
         known = {r[0]: SourceStatus(*r) for r in rows}
         if not sources:
             return list(known.values())
-        return [known.get(s.id) or SourceStatus(s.id, s.url, "new", None, None, 0, None, 0,
-                                                None, None, None, s.url)
-                for s in sorted(sources, key=lambda s: s.id) if s.enabled]
+        out = []
+        for source in sorted(sources, key=lambda s: s.id):
+            if not source.enabled:
+                continue
+            row = known.get(source.id)
+            if row is None or row.url != source.url:
+                # Not seen yet, or its URL was edited since: the next poll starts afresh.
+                row = SourceStatus(source.id, source.url, "new", row.last_poll if row else None,
+                                   None, row.entries if row else 0, None, 0, None, None, None,
+                                   source.url)
+            out.append(row)
+        return out
 
     def earliest_due(self) -> datetime | None:
         """The earliest next poll among the sources that are polled."""
