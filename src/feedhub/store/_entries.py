@@ -1,0 +1,262 @@
+"""Storing what a poll brought: dedup, updates in place, tree nodes, retention."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from feedhub.dedup import mint_atom_id
+from feedhub.model import (
+    Entry,
+    Polled,
+    PollOutcome,
+    Source,
+    ancestors,
+    from_iso,
+    iso,
+    path_str,
+)
+from feedhub.store._sources import Sources, config_hash_of
+
+FETCH_LOG_DAYS = 30
+
+
+def _signature(e: Entry) -> str:
+    """What makes an entry 'changed': any field a reader would see."""
+    fields = [e.title, e.link or "", e.author, e.content, e.summary, e.thumbnail or "",
+              "\x1f".join(e.categories)]
+    return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
+
+
+class Entries(Sources):
+    """The ``entries``, ``entry_sources``, ``entry_nodes``, ``nodes`` and ``fetches`` tables,
+    as one poll writes them."""
+
+    def record_poll(self, polled: Polled) -> PollOutcome:
+        """Store what one poll of a source brought and when it is next due, in one transaction."""
+        db = self.db
+        source, result, parsed, error, now = (polled.source, polled.result, polled.parsed,
+                                              polled.error, polled.at)
+        new = updated = 0
+        changed: set[int] = set()
+        with db.atomic():
+            row = db.execute("SELECT active, url, config_hash FROM sources WHERE id=?",
+                             [source.id]).fetchone()
+            if row is None or not row[0] or row[1] != source.url or row[2] != config_hash_of(source):
+                # The config changed while this poll was in flight: its result belongs to a
+                # source that no longer exists in this form. Keep only the log line.
+                db["fetches"].insert({"source_id": source.id, "at": iso(now),
+                                      "status": result.status, "ms": result.elapsed_ms,
+                                      "bytes": polled.size, "new": 0, "updated": 0,
+                                      "error": "discarded: the config changed during the poll"})
+                return PollOutcome(source_id=source.id, status=result.status,
+                                   elapsed_ms=result.elapsed_ms, error=error)
+            if parsed is not None:
+                db.execute("UPDATE entry_sources SET in_feed=0 WHERE source_id=?", [source.id])
+                for entry in parsed.entries:
+                    outcome, entry_id = self._store_entry(source, entry, now)
+                    if outcome == "new":
+                        new += 1
+                    elif outcome == "updated":
+                        updated += 1
+                    if outcome != "same":
+                        changed.add(entry_id)
+            state = self.state(source.id)
+            changes: dict[str, Any] = {"last_poll": iso(now), "last_status": result.status,
+                                       "next_poll": iso(polled.next_poll)}
+            if result.moved_to:
+                changes["moved_to"] = result.moved_to
+            if polled.host_wait_until is not None:
+                self._block_host(result.url, polled.host_wait_until, error or "")
+            if error is None:
+                changes.update(state="ok", error=None, error_count=0, error_since=None,
+                               last_success=iso(now))
+                if result.status != 304:
+                    # Refreshed on every 200, even when the body turns out to be unchanged.
+                    changes.update(etag=result.etag, last_modified=result.last_modified)
+                    if polled.body_hash:
+                        changes["body_hash"] = polled.body_hash
+                elif result.etag or result.last_modified:
+                    changes.update(etag=result.etag, last_modified=result.last_modified)
+                if parsed is not None:
+                    changes.update(feed_title=parsed.title, feed_link=parsed.link,
+                                   period=parsed.period, feed_id=parsed.feed_id,
+                                   feed_updated=iso(parsed.updated) if parsed.updated else None)
+            else:
+                changes.update(state="gone" if result.status == 410 else "error", error=error,
+                               error_count=state.error_count + 1,
+                               error_since=state.error_since or iso(now))
+            db["sources"].update(source.id, changes)
+            db["fetches"].insert({
+                "source_id": source.id, "at": iso(now), "status": result.status,
+                "ms": result.elapsed_ms, "bytes": polled.size, "new": new,
+                "updated": updated, "error": error,
+            })
+            db.execute("DELETE FROM fetches WHERE at < ?",
+                       [iso(now - timedelta(days=FETCH_LOG_DAYS))])
+            nodes = self._nodes_of(changed)
+            removed, emptied, gone_posts = (self._apply_retention(source, now) if error is None
+                                            else (0, frozenset(), ()))
+        return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
+                           elapsed_ms=result.elapsed_ms, error=error,
+                           changed_nodes=nodes | emptied, removed=removed,
+                           changed_entries=frozenset(changed), removed_posts=gone_posts)
+
+    def _apply_retention(self, source: Source,
+                         now: datetime) -> tuple[int, frozenset[str], tuple[str, ...]]:
+        """Forget this source's entries past its age or count limit, unless still in its feed.
+
+        An entry another source still carries only loses this source's path; one that no source
+        carries any more is deleted. Returns the number deleted, the nodes that changed and the
+        posts of the deleted entries.
+        """
+        if not source.max_age and not source.max_entries:
+            return 0, frozenset(), ()
+        db = self.db
+        rows = db.execute(
+            "SELECT es.key, es.entry_id, es.in_feed, e.published FROM entry_sources es "
+            "JOIN entries e ON e.id = es.entry_id WHERE es.source_id=? "
+            "ORDER BY e.published DESC, e.id DESC", [source.id]).fetchall()
+        oldest = iso(now - timedelta(seconds=source.max_age)) if source.max_age else ""
+        expired = [
+            (key, entry_id) for rank, (key, entry_id, in_feed, published) in enumerate(rows)
+            if not in_feed and ((source.max_entries and rank >= source.max_entries)
+                                or published < oldest)
+        ]
+        if not expired:
+            return 0, frozenset(), ()
+        ids = {entry_id for _, entry_id in expired}
+        nodes = self._nodes_of(ids)
+        removed = 0
+        gone_posts: list[str] = []
+        for key, entry_id in expired:
+            db.execute("DELETE FROM entry_sources WHERE source_id=? AND key=?", [source.id, key])
+            heir = db.execute("SELECT source_id FROM entry_sources WHERE entry_id=? "
+                              "ORDER BY rowid LIMIT 1", [entry_id]).fetchone()
+            if heir:
+                # The article lives on in another source, which may now edit it.
+                db.execute("UPDATE entries SET source_id=? WHERE id=? AND source_id=?",
+                           [heir[0], entry_id, source.id])
+                self._relink([entry_id])
+            else:
+                if post := self.post_path(entry_id):
+                    gone_posts.append(post)
+                db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
+                db.execute("DELETE FROM entries WHERE id=?", [entry_id])
+                removed += 1
+        return removed, nodes, tuple(gone_posts)
+
+    def _store_entry(self, source: Source, e: Entry, now: datetime) -> tuple[str, int]:
+        """Insert, update or link one entry; returns ('new'|'updated'|'same', entry id)."""
+        db = self.db
+        known = db.execute("SELECT entry_id FROM entry_sources WHERE source_id=? AND key=?",
+                           [source.id, e.key]).fetchone()
+        signature = _signature(e)
+        if known:
+            entry_id = known[0]
+            db.execute("UPDATE entry_sources SET in_feed=1 WHERE source_id=? AND key=?",
+                       [source.id, e.key])
+            row = db.execute("SELECT source_id, signature, updated FROM entries WHERE id=?",
+                             [entry_id]).fetchone()
+            # Only the source an entry came from may edit it, so two sources carrying the same
+            # article with different markup cannot flip it back and forth on every poll.
+            if row[0] != source.id or row[1] == signature:
+                return "same", entry_id
+            stored_updated = from_iso(row[2])
+            fresh = e.updated if e.updated and e.updated > stored_updated else now
+            db["entries"].update(entry_id, {**self._fields(e), "signature": signature,
+                                            "updated": iso(max(fresh, stored_updated))})
+            return "updated", entry_id
+        atom_id = e.source_id_iri
+        twin = None
+        if atom_id:
+            twin = db.execute("SELECT id FROM entries WHERE atom_id=?", [atom_id]).fetchone()
+        if twin is None and e.canonical_link:
+            # Across sources only: within one source, distinct ids are distinct entries even
+            # when they link to the same page (live blogs, corrections).
+            twin = db.execute(
+                "SELECT id FROM entries e WHERE canonical_link=? AND NOT EXISTS (SELECT 1 FROM "
+                "entry_sources es WHERE es.entry_id = e.id AND es.source_id = ?) "
+                "ORDER BY id LIMIT 1", [e.canonical_link, source.id]).fetchone()
+        if twin is not None:
+            entry_id = twin[0]
+            db["entry_sources"].insert({"source_id": source.id, "key": e.key,
+                                        "entry_id": entry_id})
+            self._relink([entry_id])
+            return "new", entry_id
+        published = e.published or e.updated or now
+        updated = max(e.updated or published, published)
+        record = {
+            **self._fields(e),
+            "atom_id": atom_id or mint_atom_id(self.authority, now.strftime("%Y-%m-%d"),
+                                               source.id, e.key),
+            "source_id": source.id, "key": e.key, "canonical_link": e.canonical_link,
+            "published": iso(published), "updated": iso(updated), "first_seen": iso(now),
+            "signature": signature,
+        }
+        entry_id = db["entries"].insert(record).last_pk
+        db["entry_sources"].insert({"source_id": source.id, "key": e.key, "entry_id": entry_id})
+        for node in ancestors(source.path):
+            self._join_node(path_str(node), entry_id, record["published"])
+        return "new", entry_id
+
+    def _join_node(self, node: str, entry_id: int, published: str) -> None:
+        db = self.db
+        if db.execute("SELECT 1 FROM entry_nodes WHERE node=? AND entry_id=?",
+                      [node, entry_id]).fetchone():
+            return
+        db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [node])
+        seq = db.execute("UPDATE nodes SET next_seq = next_seq + 1 WHERE node=? "
+                         "RETURNING next_seq - 1", [node]).fetchone()[0]
+        db.execute("INSERT INTO entry_nodes (node, entry_id, published, seq) VALUES (?, ?, ?, ?)",
+                   [node, entry_id, published, seq])
+
+    @staticmethod
+    def _fields(e: Entry) -> dict[str, Any]:
+        return {"title": e.title, "link": e.link, "author": e.author, "content": e.content,
+                "summary": e.summary, "thumbnail": e.thumbnail, "lang": e.lang,
+                "categories": json.dumps(list(e.categories), ensure_ascii=False)}
+
+    def _relink(self, entry_ids: Iterable[int]) -> set[str]:
+        """Recompute the tree nodes of entries from the active sources that carry them; returns
+        the nodes that gained or lost an entry.
+
+        Nodes an entry keeps keep their sequence number, so archive pages do not shift.
+        """
+        db = self.db
+        changed: set[str] = set()
+        for entry_id in entry_ids:
+            rows = db.execute(
+                "SELECT s.path, e.published FROM entry_sources es "
+                "JOIN sources s ON s.id = es.source_id JOIN entries e ON e.id = es.entry_id "
+                "WHERE es.entry_id=? AND s.active=1 ORDER BY es.rowid", [entry_id]).fetchall()
+            wanted: dict[str, None] = {}
+            for path, _ in rows:
+                for node in ancestors(tuple(json.loads(path))):
+                    wanted.setdefault(path_str(node), None)
+            have = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
+                                             [entry_id])}
+            for node in have - wanted.keys():
+                db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
+            for node in wanted:
+                if node not in have:
+                    self._join_node(node, entry_id, rows[0][1])
+            changed |= have ^ wanted.keys()
+        return changed
+
+    def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
+        if not entry_ids:
+            return frozenset()
+        ids = sorted(entry_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT node FROM entry_nodes WHERE entry_id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return frozenset(found)
+
+    # -- reading for publishing -----------------------------------------------------------------

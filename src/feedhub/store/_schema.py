@@ -1,0 +1,76 @@
+"""The schema and its migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from feedhub.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Create or upgrade the schema to SCHEMA_VERSION."""
+    with db.atomic():
+        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+        version = int(next(iter(db.execute(
+            "SELECT coalesce((SELECT value FROM meta WHERE key='schema'), '0')").fetchone())))
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path}: made by a newer feedhub (schema {version})")
+        if version < 1:
+            _create_v1(db)
+        db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db["sources"].create({
+        "id": str, "path": str, "url": str, "active": int, "state": str,
+        "etag": str, "last_modified": str, "body_hash": str,
+        "last_poll": str, "last_success": str, "next_poll": str, "last_status": int,
+        "error": str, "error_count": int, "error_since": str,
+        "feed_title": str, "feed_link": str, "feed_id": str, "feed_updated": str,
+        "period": float, "moved_to": str, "config_hash": str,
+    }, pk="id", defaults={"active": 1, "state": "new", "error_count": 0})
+    # Hosts that asked us (429, 503 with Retry-After) to wait: every source there waits.
+    db["hosts"].create({"host": str, "not_before": str, "reason": str}, pk="host")
+    db["entries"].create({
+        "id": int, "atom_id": str, "source_id": str, "key": str, "link": str,
+        "canonical_link": str, "title": str, "author": str, "content": str, "summary": str,
+        "published": str, "updated": str, "first_seen": str, "thumbnail": str,
+        "categories": str, "signature": str, "lang": str,
+        "post_path": str,
+    }, pk="id", not_null={"atom_id", "source_id", "title", "published", "updated"})
+    db["entries"].create_index(["atom_id"], unique=True)
+    db["entries"].create_index(["canonical_link"])
+    db["entries"].create_index(["post_path"])
+    # in_feed: the key was in the source's feed the last time it was parsed; retention
+    # never removes those.
+    db["entry_sources"].create(
+        {"source_id": str, "key": str, "entry_id": int, "in_feed": int},
+        pk=("source_id", "key"), foreign_keys=[("entry_id", "entries", "id")],
+        defaults={"in_feed": 1})
+    db["entry_sources"].create_index(["entry_id"])
+    # seq numbers a node's entries in the order they joined it, never reused: it is what
+    # splits a node's history into archive pages that stay the same once full.
+    db["entry_nodes"].create(
+        {"node": str, "entry_id": int, "published": str, "seq": int},
+        pk=("node", "entry_id"), foreign_keys=[("entry_id", "entries", "id")])
+    db["entry_nodes"].create_index(["node", "published", "entry_id"])
+    db["entry_nodes"].create_index(["node", "seq"], unique=True)
+    db["entry_nodes"].create_index(["entry_id"])
+    # Per node: the next sequence number to hand out (never reused, so an entry that
+    # leaves a node and returns, or a new one, can never take a number an archive page
+    # already holds), and how many archive pages of which size have been written.
+    db["nodes"].create({"node": str, "next_seq": int, "archived_pages": int,
+                        "page_size": int}, pk="node",
+                       defaults={"next_seq": 1, "archived_pages": 0, "page_size": 0})
+    db["fetches"].create({
+        "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
+        "new": int, "updated": int, "error": str,
+    }, pk="id")
+    db["fetches"].create_index(["source_id", "at"])
+    db["fetches"].create_index(["at"])
+
+# -- sources --------------------------------------------------------------------------------

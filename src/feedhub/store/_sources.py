@@ -1,0 +1,194 @@
+"""Sources: their polling state, the hosts that asked to wait, and the status rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from feedhub.model import (
+    Source,
+    SourceState,
+    from_iso,
+    iso,
+)
+from feedhub.store._tables import Tables
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One row of ``feedhub status``."""
+
+    source_id: str
+    url: str
+    state: str
+    last_poll: str | None
+    next_poll: str | None
+    entries: int
+    error: str | None
+    error_count: int
+    error_since: str | None
+    last_status: int | None
+    moved_to: str | None
+    url_in_use: str
+
+    @property
+    def message(self) -> str:
+        """What the user should know: the error, else a permanent move to act on."""
+        if self.error and self.error_count > 1:
+            return f"{self.error} ({self.error_count} failures since {self.error_since})"
+        if self.error:
+            return self.error
+        if self.moved_to:
+            return f"moved permanently to {self.moved_to}: update its url in config.yaml"
+        return ""
+
+
+def host_of(url: str) -> str:
+    """The host part that rate limits apply to: name and port, lowercased."""
+    parts = urlsplit(url)
+    return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+
+
+def config_hash_of(source: Source) -> str:
+    """A fingerprint of a source's entry in config.yaml."""
+    fields = [source.url, repr(source.interval), source.author or "", *source.include, "\x1f",
+              *source.exclude, str(source.enabled), repr(source.max_age), repr(source.max_entries)]
+    return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
+
+
+class Sources(Tables):
+    """The ``sources`` and ``hosts`` tables."""
+
+    def sync_sources(self, sources: Sequence[Source]) -> frozenset[str]:
+        """Make the sources table match the config: new rows, moved URLs reset, removed ones idle.
+
+        Entries of removed or disabled sources leave the published feeds (their node links are
+        recomputed) but stay stored, so re-adding the source brings them back. Returns the nodes
+        whose entries changed that way, to republish.
+        """
+        db = self.db
+        wanted = {s.id: s for s in sources if s.enabled}
+        existing = {r["id"]: r for r in db["sources"].rows}
+        touched: set[str] = set()
+        with db.atomic():
+            for sid, src in wanted.items():
+                row = existing.get(sid)
+                config_hash = config_hash_of(src)
+                if row is None:
+                    db["sources"].insert({"id": sid, "path": json.dumps(list(src.path),
+                                          ensure_ascii=False), "url": src.url, "active": 1,
+                                          "state": "new", "error_count": 0,
+                                          "config_hash": config_hash})
+                    continue
+                changes: dict[str, Any] = {}
+                if row["config_hash"] != config_hash:
+                    # New filters or limits must see the whole feed again, not a 304.
+                    changes.update(config_hash=config_hash, etag=None, last_modified=None,
+                                   body_hash=None)
+                    if row["state"] == "gone":
+                        # Gone stays gone until the user touches the source's entry.
+                        changes.update(state="new", error=None, error_count=0, error_since=None,
+                                       next_poll=None)
+                if row["url"] != src.url:
+                    # A new URL is a new conversation with a server: forget what the old one said.
+                    changes.update(url=src.url, etag=None, last_modified=None, body_hash=None,
+                                   moved_to=None, state="new", error=None, error_count=0,
+                                   error_since=None, next_poll=None)
+                if not row["active"]:
+                    changes["active"] = 1
+                    touched.add(sid)
+                if changes:
+                    db["sources"].update(sid, changes)
+            for sid, row in existing.items():
+                if sid not in wanted and row["active"]:
+                    db["sources"].update(sid, {"active": 0})
+                    touched.add(sid)
+            if not touched:
+                return frozenset()
+            ids = [r[0] for r in db.execute(
+                f"SELECT DISTINCT entry_id FROM entry_sources WHERE source_id IN "
+                f"({','.join('?' * len(touched))})", list(touched))]
+            return frozenset(self._relink(ids))
+
+    def state(self, source_id: str) -> SourceState:
+        """The remembered polling state of a source (a fresh one if never seen)."""
+        try:
+            row = self.db["sources"].get(source_id)
+        except sqlite_utils.db.NotFoundError:
+            return SourceState(source_id=source_id, url="")
+        return SourceState(
+            source_id=source_id, url=row["url"], etag=row["etag"],
+            last_modified=row["last_modified"], state=row["state"], error=row["error"],
+            error_count=row["error_count"] or 0, error_since=row["error_since"],
+            last_poll=row["last_poll"], last_success=row["last_success"],
+            next_poll=row["next_poll"], body_hash=row["body_hash"], moved_to=row["moved_to"],
+            period=row["period"],
+        )
+
+    # -- one poll -------------------------------------------------------------------------------
+
+    def _block_host(self, url: str, until: datetime, reason: str) -> None:
+        host = host_of(url)
+        row = self.db.execute("SELECT not_before FROM hosts WHERE host=?", [host]).fetchone()
+        if row is None or from_iso(row[0]) < until:
+            self.db["hosts"].upsert({"host": host, "not_before": iso(until), "reason": reason},
+                                    pk="host")
+
+    def host_wait(self, url: str, now: datetime) -> datetime | None:
+        """Until when the host of ``url`` asked to be left alone, if that is still ahead."""
+        row = self.db.execute("SELECT not_before FROM hosts WHERE host=?",
+                              [host_of(url)]).fetchone()
+        if row is None or from_iso(row[0]) <= now:
+            return None
+        return from_iso(row[0])
+
+    def status(self, sources: Sequence[Source] = ()) -> list[SourceStatus]:
+        """Every active source with its state and entry count, in id order; sources of the
+        config the database has not seen yet are listed as new (nothing is written)."""
+        rows = self.db.execute(
+            "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
+            "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
+            "s.error, s.error_count, s.error_since, s.last_status, s.moved_to, "
+            "coalesce(s.moved_to, s.url) "
+            "FROM sources s WHERE s.active=1 ORDER BY s.id"
+        ).fetchall()
+        known = {r[0]: SourceStatus(*r) for r in rows}
+        if not sources:
+            return list(known.values())
+        out = []
+        for source in sorted(sources, key=lambda s: s.id):
+            if not source.enabled:
+                continue
+            row = known.get(source.id)
+            if row is None or row.url != source.url:
+                # Not seen yet, or its URL was edited since: the next poll starts afresh.
+                row = SourceStatus(source.id, source.url, "new", row.last_poll if row else None,
+                                   None, row.entries if row else 0, None, 0, None, None, None,
+                                   source.url)
+            out.append(row)
+        return out
+
+    def earliest_due(self) -> datetime | None:
+        """The earliest next poll among the sources that are polled."""
+        row = self.db.execute("SELECT min(next_poll) FROM sources WHERE active=1 AND "
+                              "state != 'gone' AND next_poll IS NOT NULL").fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def counts(self) -> dict[str, int]:
+        """Sources by state, plus the number of stored entries."""
+        out = {r[0]: r[1] for r in self.db.execute(
+            "SELECT state, count(*) FROM sources WHERE active=1 GROUP BY state")}
+        out["entries"] = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        return out
+
+    def site_links(self) -> dict[str, str]:
+        """The website each source's feed names, by source id."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT id, feed_link FROM sources WHERE feed_link IS NOT NULL")}

@@ -1,0 +1,138 @@
+"""Reading for publishing: a node's entries, archive bookkeeping, post paths."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from feedhub.errors import StoreError
+from feedhub.model import (
+    NodePath,
+    SourceFeed,
+    StoredEntry,
+    from_iso,
+    path_str,
+)
+from feedhub.store._entries import Entries
+from feedhub.store._schema import migrate
+
+
+def _stored(r: Sequence[Any], paths: list[NodePath]) -> StoredEntry:
+    origin = SourceFeed(
+        id=r[12] or r[14], title=r[13] or r[17].rsplit("/", 1)[-1], url=r[14], link=r[15],
+        updated=from_iso(r[16]) if r[16] else None)
+    return StoredEntry(
+        rowid=r[0], atom_id=r[1], title=r[2], link=r[3], author=r[4] or "",
+        content=r[5] or "", summary=r[6] or "", published=from_iso(r[7]),
+        updated=from_iso(r[8]), thumbnail=r[9], categories=tuple(json.loads(r[10] or "[]")),
+        node_paths=tuple(paths), lang=r[11], origin=origin)
+
+
+class Store(Entries):
+    """The feedhub database. Not thread-safe: use it from one thread at a time."""
+
+    def __init__(self, path: Path, authority: str = "feedhub") -> None:
+        self.path = path
+        self.authority = authority
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        migrate(self.db, path)
+
+    @classmethod
+    def for_base_url(cls, path: Path, base_url: str) -> Store:
+        """A store whose minted ids use the hub's host as their tag authority."""
+        return cls(path, authority=urlsplit(base_url).hostname or "feedhub")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def entries_for_node(self, node: NodePath, limit: int) -> list[StoredEntry]:
+        """The newest ``limit`` entries of a node, newest first, each with its source paths."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT entry_id FROM entry_nodes WHERE node = ? "
+            "ORDER BY published DESC, entry_id DESC LIMIT ?", [path_str(node), limit])]
+        return self.entries_by_id(ids)
+
+    def node_size(self, node: NodePath) -> int:
+        """How many sequence numbers the node has handed out (entries that ever joined it)."""
+        row = self.db.execute("SELECT next_seq - 1 FROM nodes WHERE node=?",
+                              [path_str(node)]).fetchone()
+        return row[0] if row else 0
+
+    def archived_pages(self, node: NodePath) -> tuple[int, int]:
+        """How many archive pages of the node have been written, and of what size."""
+        row = self.db.execute("SELECT archived_pages, page_size FROM nodes WHERE node=?",
+                              [path_str(node)]).fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def set_archived_pages(self, node: NodePath, pages: int, page_size: int) -> None:
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [path_str(node)])
+            self.db.execute("UPDATE nodes SET archived_pages=?, page_size=? WHERE node=?",
+                            [pages, page_size, path_str(node)])
+
+    def entries_by_seq(self, node: NodePath, first: int, last: int) -> list[StoredEntry]:
+        """The node's entries with sequence numbers in [first, last], newest first."""
+        ids = [r[0] for r in self.db.execute(
+            "SELECT entry_id FROM entry_nodes WHERE node=? AND seq BETWEEN ? AND ? "
+            "ORDER BY seq DESC", [path_str(node), first, last])]
+        return self.entries_by_id(ids)
+
+    def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
+        """For every node with entries: how many it holds now, and the newest one's date."""
+        return {node: (count, from_iso(newest) if newest else None)
+                for node, count, newest in self.db.execute(
+                    "SELECT node, count(*), max(published) FROM entry_nodes GROUP BY node")}
+
+    def entries_by_id(self, ids: Sequence[int]) -> list[StoredEntry]:
+        """Entries with their source paths and origin feed, in the order of ``ids``."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        paths: dict[int, list[NodePath]] = {i: [] for i in ids}
+        for entry_id, path in self.db.execute(
+            "SELECT es.entry_id, s.path FROM entry_sources es JOIN sources s ON s.id=es.source_id "
+            f"WHERE s.active=1 AND es.entry_id IN ({marks}) ORDER BY es.rowid", list(ids),
+        ):
+            paths[entry_id].append(tuple(json.loads(path)))
+        rows = {r[0]: r for r in self.db.execute(
+            "SELECT e.id, e.atom_id, e.title, e.link, e.author, e.content, e.summary, "
+            "e.published, e.updated, e.thumbnail, e.categories, e.lang, "
+            "s.feed_id, s.feed_title, coalesce(s.moved_to, s.url), s.feed_link, s.feed_updated, "
+            "s.id FROM entries e JOIN sources s ON s.id = e.source_id "
+            f"WHERE e.id IN ({marks})", list(ids))}
+        return [_stored(rows[i], paths[i]) for i in ids if i in rows]
+
+    def all_entry_ids(self) -> list[int]:
+        """Every stored entry, oldest first."""
+        return [r[0] for r in self.db.execute("SELECT id FROM entries ORDER BY id")]
+
+    def post_owner(self, post_path: str) -> int | None:
+        """The entry whose post is written at ``post_path``, if any."""
+        row = self.db.execute("SELECT id FROM entries WHERE post_path=?", [post_path]).fetchone()
+        return row[0] if row else None
+
+    def set_post_path(self, entry_id: int, post_path: str | None) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE entries SET post_path=? WHERE id=?", [post_path, entry_id])
+
+    def post_path(self, entry_id: int) -> str | None:
+        row = self.db.execute("SELECT post_path FROM entries WHERE id=?", [entry_id]).fetchone()
+        return row[0] if row else None
