@@ -45,7 +45,8 @@ class Entries(Sources):
         with db.atomic():
             row = db.execute("SELECT active, url, config_hash FROM sources WHERE id=?",
                              [source.id]).fetchone()
-            if row is None or not row[0] or row[1] != source.url or row[2] != config_hash_of(source):
+            current = row is not None and row[0] and row[1] == source.url
+            if not current or row[2] != config_hash_of(source):
                 # The config changed while this poll was in flight: its result belongs to a
                 # source that no longer exists in this form. Keep only the log line.
                 db["fetches"].insert({"source_id": source.id, "at": iso(now),
