@@ -174,8 +174,9 @@ def fill_database(config: Config, entries: int) -> None:
                 SELECT {node}, id, published, row_number() OVER (PARTITION BY {node} ORDER BY id)
                 FROM entries""")
         # Steady state: every full archive page was written by earlier publishes.
-        db.execute("INSERT INTO nodes (node, next_seq, archived_pages, page_size) "
-                   "SELECT node, max(seq) + 1, max(seq) / 50, 50 FROM entry_nodes GROUP BY node")
+        db.execute("INSERT INTO nodes (node, next_seq, archived_pages, page_size, entries, "
+                   "newest) SELECT node, max(seq) + 1, max(seq) / 50, 50, count(*), "
+                   "max(published) FROM entry_nodes GROUP BY node")
 
 
 def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, Figure]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from feedhub.model import FetchResult, Polled, Source
 from feedhub.parse import parse_feed
-from feedhub.store import Store
+from feedhub.store import Store, from_iso
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 A = Source(path=("科技", "站点", "甲"), url="https://a.example/feed", interval=1800)
@@ -228,3 +228,20 @@ def test_a_failed_poll_leaves_no_half_stored_entry(store: Store, monkeypatch) ->
     assert store.db.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
     assert poll(store, A, rss(item("半截", guid="half"))).new == 1
     assert titles(store) == ["半截"]
+
+
+def test_node_counts_follow_joins_leaves_and_retention(store: Store) -> None:
+    a = kept(A, max_entries=1)
+    store.sync_sources([a, B])
+    shared = "https://news.example/shared"
+    poll(store, a, rss(item("甲一", guid="a1", link=shared, date="28 Apr 2024 08:00:00 GMT"),
+                       item("甲二", guid="a2", date="29 Apr 2024 08:00:00 GMT")))
+    poll(store, B, rss(item("乙一", guid="b1", link=shared)))
+    poll(store, a, rss(item("甲三", guid="a3", date="30 Apr 2024 08:00:00 GMT")),
+         NOW + timedelta(hours=1))
+    store.sync_sources([B])
+    actual = {node: (count, from_iso(newest)) for node, count, newest in store.db.execute(
+        "SELECT node, count(*), max(published) FROM entry_nodes GROUP BY node")}
+    kept_stats = {k: v for k, v in store.node_stats().items() if v[0]}
+    assert kept_stats == actual
+    assert store.node_stats()["科技"] == (0, None)

@@ -145,7 +145,7 @@ class Entries(Sources):
             else:
                 if post := self.post_path(entry_id):
                     gone_posts.append(post)
-                db.execute("DELETE FROM entry_nodes WHERE entry_id=?", [entry_id])
+                self._leave_nodes(entry_id)
                 db.execute("DELETE FROM entries WHERE id=?", [entry_id])
                 removed += 1
         return removed, nodes, tuple(gone_posts)
@@ -214,6 +214,20 @@ class Entries(Sources):
                          "RETURNING next_seq - 1", [node]).fetchone()[0]
         db.execute("INSERT INTO entry_nodes (node, entry_id, published, seq) VALUES (?, ?, ?, ?)",
                    [node, entry_id, published, seq])
+        db.execute("UPDATE nodes SET entries = entries + 1, newest = max(coalesce(newest, ''), ?) "
+                   "WHERE node=?", [published, node])
+
+    def _leave_nodes(self, entry_id: int, nodes: set[str] | None = None) -> None:
+        """Take an entry out of the given nodes (all of its nodes when None), keeping the
+        nodes' counts and newest dates right."""
+        db = self.db
+        if nodes is None:
+            nodes = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
+                                              [entry_id])}
+        for node in nodes:
+            db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
+            db.execute("UPDATE nodes SET entries = entries - 1, newest = (SELECT max(published) "
+                       "FROM entry_nodes WHERE node=?) WHERE node=?", [node, node])
 
     @staticmethod
     def _fields(e: Entry) -> dict[str, Any]:
@@ -240,8 +254,7 @@ class Entries(Sources):
                     wanted.setdefault(path_str(node), None)
             have = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
                                              [entry_id])}
-            for node in have - wanted.keys():
-                db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
+            self._leave_nodes(entry_id, have - wanted.keys())
             for node in wanted:
                 if node not in have:
                     self._join_node(node, entry_id, rows[0][1])

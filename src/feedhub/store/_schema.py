@@ -63,9 +63,12 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     # Per node: the next sequence number to hand out (never reused, so an entry that
     # leaves a node and returns, or a new one, can never take a number an archive page
     # already holds), and how many archive pages of which size have been written.
+    # ``entries`` and ``newest`` are kept as entries join and leave, so the index page never
+    # has to count a node's entries.
     db["nodes"].create({"node": str, "next_seq": int, "archived_pages": int,
-                        "page_size": int}, pk="node",
-                       defaults={"next_seq": 1, "archived_pages": 0, "page_size": 0})
+                        "page_size": int, "entries": int, "newest": str}, pk="node",
+                       defaults={"next_seq": 1, "archived_pages": 0, "page_size": 0,
+                                 "entries": 0})
     db["fetches"].create({
         "id": int, "source_id": str, "at": str, "status": int, "ms": int, "bytes": int,
         "new": int, "updated": int, "error": str,

@@ -96,10 +96,10 @@ class Store(Entries):
         return self.entries_by_id(ids)
 
     def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
-        """For every node with entries: how many it holds now, and the newest one's date."""
+        """For every node: how many entries it holds now, and the newest one's date."""
         return {node: (count, from_iso(newest) if newest else None)
                 for node, count, newest in self.db.execute(
-                    "SELECT node, count(*), max(published) FROM entry_nodes GROUP BY node")}
+                    "SELECT node, entries, newest FROM nodes")}
 
     def entries_by_id(self, ids: Sequence[int]) -> list[StoredEntry]:
         """Entries with their source paths and origin feed, in the order of ``ids``."""
