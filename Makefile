@@ -36,5 +36,5 @@ clean:
 
 # The benchmark table of benchmarks/bench.py, against reader in the same run (see its --help).
 bench: $(VENV)/.test-deps
-	$(BIN)/python -m pip install -q reader
+	$(BIN)/python -m pip install -q reader sgmllib3k  # reader's vendored feedparser needs sgmllib
 	$(BIN)/python benchmarks/bench.py

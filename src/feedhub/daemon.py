@@ -76,10 +76,7 @@ class Daemon:
         self.db: Database | None = None
         self.fetcher: Fetcher | None = None
         self.config_stamp = _stamp(config.file)
-
-    @property
-    def sources(self) -> dict[str, Source]:
-        return {s.id: s for s in self.config.sources if s.enabled}
+        self.sources = _enabled(config)  # by id; replaced whole on reload
 
     async def run(self) -> int:
         """Run until SIGTERM or SIGINT; returns the exit status."""
@@ -142,8 +139,9 @@ class Daemon:
         for i, source in enumerate(overdue):
             delay = first_poll_delay(i, len(overdue), min(START_SPREAD, source.interval))
             self._schedule(source.id, now + timedelta(seconds=delay))
+        started = {s.id for s in overdue}
         for source, state in zip(sources, states, strict=True):
-            if source not in overdue and state.next_poll and state.state != "gone":
+            if source.id not in started and state.next_poll and state.state != "gone":
                 self._schedule(source.id, from_iso(state.next_poll))
 
     def _schedule(self, source_id: str, when: datetime) -> None:
@@ -256,7 +254,8 @@ class Daemon:
             log.warning("config reload: %s changed; restart feedhub to apply it", what)
         self.config = dataclasses.replace(new, database=old.database, output=old.output,
                                           posts=old.posts, server=old.server)
-        before, after = {s.id: s for s in old.sources if s.enabled}, self.sources
+        before, after = self.sources, _enabled(self.config)
+        self.sources = after
         await self.db.call(self.db.store.sync_sources, self.config.sources)
         removed = before.keys() - after.keys()
         for source_id in removed:
@@ -308,6 +307,10 @@ class Daemon:
         assert self.db is not None
         counts = await self.db.call(self.db.store.counts)
         self.metrics.refresh(counts, self.config.database)
+
+
+def _enabled(config: Config) -> dict[str, Source]:
+    return {s.id: s for s in config.sources if s.enabled}
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
