@@ -111,6 +111,28 @@ def feed_server() -> Iterator[FeedServer]:
         server.httpd.server_close()
 
 
+# Four fixture sources in two topics: the tree most end-to-end tests poll.
+FOUR_SOURCES = """\
+  新媒体:
+    鸟哥笔记:
+      首页: {ngbj}
+    人人都是产品经理:
+      最新: {woshipm}
+  科技:
+    少数派:
+      最新: {sspai}
+    转载:
+      精选: {mirror}
+"""
+
+
+def serve_four(server: FeedServer) -> dict[str, str]:
+    """Serve the four fixture feeds of FOUR_SOURCES; their URLs by name."""
+    files = {"ngbj": "ngbj.rss", "woshipm": "woshipm.atom", "sspai": "sspai.rdf",
+             "mirror": "mirror.rss"}
+    return {name: server.serve_fixture(f"/{name}", file) for name, file in files.items()}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -51,6 +51,12 @@ class Daemon:
     def health(self) -> dict:
         return json.loads(get(self.url("healthz"))[2])
 
+    def kill(self) -> None:
+        """End the daemon if a test left it running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def logged(self) -> str:
         return self.log.read_text(encoding="utf-8")
 

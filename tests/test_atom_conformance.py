@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 import pytest
 from lxml import etree
 
-from conftest import FeedServer, feedhub, write_config
+from conftest import FOUR_SOURCES, FeedServer, feedhub, serve_four, write_config
 from feedhub.dedup import is_absolute_iri
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -22,26 +22,11 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$
 LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 PER_PAGE = 3
 
-TREE = """\
-  新媒体:
-    鸟哥笔记:
-      首页: {ngbj}
-    人人都是产品经理:
-      最新: {woshipm}
-  科技:
-    少数派:
-      最新: {sspai}
-    转载:
-      精选: {mirror}
-"""
 
 
 @pytest.fixture
 def hub(tmp_path: Path, feed_server: FeedServer) -> Iterator[Path]:
-    urls = {name: feed_server.serve_fixture(f"/{name}", file) for name, file in (
-        ("ngbj", "ngbj.rss"), ("woshipm", "woshipm.atom"), ("sspai", "sspai.rdf"),
-        ("mirror", "mirror.rss"))}
-    config = write_config(tmp_path, TREE.format(**urls),
+    config = write_config(tmp_path, FOUR_SOURCES.format(**serve_four(feed_server)),
                           extra=f"publish: {{entries: {PER_PAGE}}}\n")
     result = feedhub("poll", "-c", str(config))
     assert result.returncode == 0, result.stderr

@@ -32,9 +32,7 @@ def daemon(tmp_path: Path, feed_server: FeedServer) -> Iterator[Daemon]:
     try:
         yield d
     finally:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
+        d.kill()
 
 
 def test_daemon_polls_serves_304_and_stops_cleanly_on_sigterm(daemon: Daemon) -> None:

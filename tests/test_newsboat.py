@@ -28,21 +28,8 @@ import feedparser
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import FeedServer, free_port, write_config
+from conftest import FOUR_SOURCES, FeedServer, free_port, serve_four, write_config
 from running import Daemon, get, wait_for
-
-TREE = """\
-  新媒体:
-    鸟哥笔记:
-      首页: {ngbj}
-    人人都是产品经理:
-      最新: {woshipm}
-  科技:
-    少数派:
-      最新: {sspai}
-    转载:
-      精选: {mirror}
-"""
 
 # Title -> link of every article in the fixtures, as feedhub publishes them. The mirror's copy
 # of the first article is the same article (same canonical link): it appears once, with the
@@ -129,20 +116,13 @@ def newsboat_binary() -> str:
 
 @pytest.fixture
 def daemon(tmp_path: Path, feed_server: FeedServer) -> Iterator[Daemon]:
-    urls = {
-        "ngbj": feed_server.serve_fixture("/ngbj.rss", "ngbj.rss", "application/rss+xml"),
-        "woshipm": feed_server.serve_fixture("/woshipm.atom", "woshipm.atom"),
-        "sspai": feed_server.serve_fixture("/sspai.rdf", "sspai.rdf"),
-        "mirror": feed_server.serve_fixture("/mirror.rss", "mirror.rss"),
-    }
     port = free_port()
-    d = Daemon(write_config(tmp_path, TREE.format(**urls), port=port), port)
+    d = Daemon(write_config(tmp_path, FOUR_SOURCES.format(**serve_four(feed_server)),
+                            port=port), port)
     try:
         yield d
     finally:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
+        d.kill()
 
 
 def served(daemon: Daemon, path: str) -> feedparser.FeedParserDict:
