@@ -64,7 +64,12 @@ class Run:
 
 
 def run(args: list[str], cwd: Path, timeout: float = 3600) -> Run:
-    """Run a child process; its wall time, CPU time and peak memory from wait4."""
+    """Run a child process; its wall time, CPU time and peak memory from wait4.
+
+    CPU and memory are the child's own (and of what it waited for): ``feedhub poll``'s parse
+    workers run under a forkserver, so its CPU figure leaves them out; wall time is the one
+    to compare.
+    """
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)

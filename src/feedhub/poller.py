@@ -6,9 +6,11 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import multiprocessing
+import os
 import random
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
@@ -85,12 +87,13 @@ async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | Non
 
 
 async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
-                          rng: random.Random) -> Polled:
+                          rng: random.Random, parsers: Executor | None = None) -> Polled:
     """Fetch and parse one source. Never raises for the source's own failures: they come back
     in ``Polled.error`` to be recorded on the source; an unexpected error of ours is logged
-    and recorded the same way, so one source can never end a batch."""
+    and recorded the same way, so one source can never end a batch. Parsing runs in
+    ``parsers`` (a process pool, so that every core parses) or else in a thread."""
     try:
-        return await _fetch_and_parse(config, db, fetcher, source, rng)
+        return await _fetch_and_parse(config, db, fetcher, source, rng, parsers)
     except Exception as exc:
         log.exception("%s: poll failed unexpectedly", source.id)
         now = utcnow()
@@ -101,7 +104,7 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
 
 
 async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
-                           rng: random.Random) -> Polled:
+                           rng: random.Random, parsers: Executor | None) -> Polled:
     state = await db.call(db.store.state, source.id)
     result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
     precise_now = datetime.now(UTC)
@@ -111,8 +114,8 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
     body_hash = hashlib.sha256(result.body).hexdigest() if result.ok else None
     if result.ok and body_hash != state.body_hash:
         try:
-            parsed = await asyncio.to_thread(parse_feed, result.body, source, result.final_url,
-                                             result.headers, now)
+            parsed = await asyncio.get_running_loop().run_in_executor(
+                parsers, parse_feed, result.body, source, result.final_url, result.headers, now)
         except ParseError as exc:
             error = str(exc)
     wait = retry_after(result.status, result.headers, now)
@@ -162,16 +165,24 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
     chosen = [s for s, skip in zip(sources, skips, strict=True) if skip is None]
     done = 0
 
-    async def one(fetcher: Fetcher, source: Source) -> Polled:
+    async def one(fetcher: Fetcher, source: Source, parsers: Executor | None) -> Polled:
         nonlocal done
-        polled = await fetch_and_parse(config, db, fetcher, source, rng)
+        polled = await fetch_and_parse(config, db, fetcher, source, rng, parsers)
         done += 1
         if progress is not None:
             progress(done, len(chosen))
         return polled
 
-    async with Fetcher(fetch_policy(config)) as fetcher:
-        polled = await asyncio.gather(*(one(fetcher, s) for s in chosen))
+    # A batch of many sources is CPU-bound on parsing: a process per core parses while the
+    # event loop keeps fetching. (A thread would hold the GIL.)
+    # forkserver, not fork: this process already runs threads (the database's), and a fork
+    # could copy a lock one of them holds.
+    workers = min(os.cpu_count() or 1, len(chosen))
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+            if workers > 1 else ThreadPoolExecutor(1))
+    with pool as parsers:
+        async with Fetcher(fetch_policy(config)) as fetcher:
+            polled = await asyncio.gather(*(one(fetcher, s, parsers) for s in chosen))
     return [await record(db, p) for p in polled], [s for s in skips if s is not None]
 
 
