@@ -38,6 +38,24 @@ class Route:
         return '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that does not log every request to stderr."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes,
+          headers: dict[str, str]) -> None:
+    """Send one complete response from a test server's handler."""
+    handler.send_response(status)
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def _not_modified(headers: dict[str, str], route: Route) -> bool:
     # RFC 9110 13.2.2: If-None-Match, when present, decides alone.
     if "if-none-match" in headers:
@@ -54,7 +72,7 @@ class FeedServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 route = server.routes.get(self.path)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -68,15 +86,7 @@ class FeedServer:
                              "Last-Modified": route.last_modified}
                 with server._lock:
                     server.requests.append(Recorded(self.path, headers, status))
-                self.send_response(status)
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
+                reply(self, status, body, extra)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]

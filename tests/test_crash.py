@@ -13,14 +13,14 @@ import signal
 import sqlite3
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import lxml.html
 import yaml
 from lxml import etree
 
-from conftest import free_port, write_config
+from conftest import QuietHandler, free_port, reply, write_config
 from running import Daemon
 
 KILLS = 30
@@ -35,7 +35,7 @@ class GrowingFeeds:
         lock = threading.Lock()
         growing = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with lock:
                     growing.hits += 1
@@ -49,14 +49,7 @@ class GrowingFeeds:
                     for i in range(max(0, n - 12), n))
                 body = (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
                         f"<title>源 {source}</title>{items}</channel></rss>").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
+                reply(self, 200, body, {"Content-Type": "application/rss+xml"})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import feedparser
 import pytest
 
-from conftest import FeedServer, feedhub, write_config
+from conftest import FeedServer, QuietHandler, feedhub, reply, write_config
 
 
 class FakeHub:
@@ -19,15 +19,11 @@ class FakeHub:
         self.pings: list[dict[str, list[str]]] = []
         hub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 hub.pings.append(parse_qs(self.rfile.read(length).decode()))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
+                reply(self, 204, b"", {})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hub"

@@ -175,51 +175,53 @@ def test_config_file_comes_from_feedhub_config_when_none_is_given(tmp_path, monk
 # --- errors: one line naming the file, the line and the key ------------------------------------
 
 
-def test_unknown_top_level_key(tmp_path):
-    path = write(tmp_path, "title: x\ncolour: red\nsources:\n  a: https://e.com/f\n")
-    assert config_error(path) == f"{path}:2: colour: unknown key"
+# Each bad file: its text, where the one-line error must point (":line: key: "), and words the
+# message must contain.
+CONFIG_ERRORS = {
+    "unknown top-level key": ("title: x\ncolour: red\nsources:\n  a: https://e.com/f\n",
+                              ":2: colour: ", ["unknown key"]),
+    "bad duration": ("sources:\n  a: https://e.com/f\npolling:\n  interval: 3x\n",
+                     ":4: polling.interval: ", ["'3x' is not a duration"]),
+    "NaN duration": ("polling:\n  interval: .nan\nsources:\n  a: https://e.com/f\n",
+                     ":2: polling.interval: ", []),
+    "bad URL leaf": ("sources:\n  site:\n    ok: https://e.com/f\n    route: ftp://e.com/f\n",
+                     ":4: sources.site.route: ", ["'ftp://e.com/f' is not an http(s) URL"]),
+    "bad URL in a mapping leaf": ("sources:\n  site:\n    route:\n      url: not-a-url\n",
+                                  ":4: sources.site.route.url: ", ["not-a-url"]),
+    "duplicate top-level key": ("title: a\nsources:\n  a: https://e.com/f\ntitle: b\n",
+                                ":4: title: ", ["duplicate key"]),
+    "duplicate key in the tree": (
+        "sources:\n  t:\n    a: https://e.com/f\n    a: https://e.com/g\n",
+        ":4: sources.t.a: ", ["duplicate key"]),
+    "invalid YAML": ("title: x\nsources:\n  a: [unclosed\n  b: c\n", ":4: invalid YAML: ", []),
+    "tab indentation": ("title: x\nsources:\n\ta: https://e.com/f\n", ":3: invalid YAML: ", []),
+    "unknown key in a leaf": (
+        "sources:\n  s:\n    r:\n      url: https://e.com/f\n      colour: red\n",
+        ":5: sources.s.r.colour: ", ["unknown key"]),
+    "bad interval in a leaf": (
+        "sources:\n  s:\n    r:\n      url: https://e.com/f\n      interval: soon\n",
+        ":5: sources.s.r.interval: ", ["'soon' is not a duration"]),
+    "node neither URL nor mapping": ("sources:\n  t:\n    a:\n    b: https://e.com/f\n",
+                                     ":3: sources.t.a: ", ["must be a URL"]),
+    "unknown publish format": (
+        "sources:\n  a: https://e.com/f\npublish:\n  entries: 10\n  formats: [atom, pdf]\n",
+        ":5: publish.formats: ", ["unknown format 'pdf'"]),
+    "out-of-range setting": (
+        "server:\n  host: 0.0.0.0\n  port: 99999\nsources:\n  a: https://e.com/f\n",
+        ":3: server.port: ", []),
+    "bad base_url": ("base_url: ftp://example.org/\nsources:\n  a: https://e.com/f\n",
+                     ":1: base_url: ", ["http(s) URL"]),
+}
 
 
-def test_bad_duration_in_polling_interval(tmp_path):
-    path = write(tmp_path, "sources:\n  a: https://e.com/f\npolling:\n  interval: 3x\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:4: polling.interval: ")
-    assert "'3x' is not a duration" in message
-
-
-def test_bad_url_leaf(tmp_path):
-    path = write(tmp_path, "sources:\n  site:\n    ok: https://e.com/f\n    route: ftp://e.com/f\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:4: sources.site.route: ")
-    assert "'ftp://e.com/f' is not an http(s) URL" in message
-
-
-def test_bad_url_in_a_mapping_leaf(tmp_path):
-    path = write(tmp_path, "sources:\n  site:\n    route:\n      url: not-a-url\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:4: sources.site.route.url: ")
-    assert "not-a-url" in message
-
-
-def test_duplicate_top_level_key(tmp_path):
-    path = write(tmp_path, "title: a\nsources:\n  a: https://e.com/f\ntitle: b\n")
-    assert config_error(path) == f"{path}:4: title: duplicate key"
-
-
-def test_duplicate_key_inside_the_tree(tmp_path):
-    path = write(tmp_path, "sources:\n  t:\n    a: https://e.com/f\n    a: https://e.com/g\n")
-    assert config_error(path) == f"{path}:4: sources.t.a: duplicate key"
-
-
-def test_invalid_yaml_syntax_names_the_line(tmp_path):
-    path = write(tmp_path, "title: x\nsources:\n  a: [unclosed\n  b: c\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:4: invalid YAML: ")
-
-
-def test_tab_indentation_is_invalid_yaml_on_its_line(tmp_path):
-    path = write(tmp_path, "title: x\nsources:\n\ta: https://e.com/f\n")
-    assert config_error(path).startswith(f"{path}:3: invalid YAML: ")
+@pytest.mark.parametrize("case", CONFIG_ERRORS)
+def test_a_bad_config_is_one_line_naming_file_line_and_key(tmp_path, case):
+    text, where, words = CONFIG_ERRORS[case]
+    message = config_error(write(tmp_path, text))
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / 'config.yaml'}{where}"), message
+    for word in words:
+        assert word in message
 
 
 @pytest.mark.parametrize("sources", ["sources: {}\n", "sources:\n", "sources: []\n"])
@@ -235,60 +237,6 @@ def test_missing_sources_names_the_file_and_key(tmp_path):
     message = config_error(path)
     assert message.startswith(str(path))
     assert "sources: must be a non-empty tree" in message
-
-
-def test_leaf_mapping_with_an_unknown_key(tmp_path):
-    path = write(
-        tmp_path,
-        "sources:\n  s:\n    r:\n      url: https://e.com/f\n      colour: red\n",
-    )
-    assert config_error(path) == f"{path}:5: sources.s.r.colour: unknown key"
-
-
-def test_nan_polling_interval_is_a_config_error(tmp_path):
-    # `.nan` is YAML for float('nan'); accepted, it crashes the scheduler at the first poll.
-    path = write(tmp_path, "polling:\n  interval: .nan\nsources:\n  a: https://e.com/f\n")
-    assert config_error(path).startswith(f"{path}:2: polling.interval: ")
-
-
-def test_leaf_mapping_with_a_bad_interval(tmp_path):
-    path = write(
-        tmp_path,
-        "sources:\n  s:\n    r:\n      url: https://e.com/f\n      interval: soon\n",
-    )
-    message = config_error(path)
-    assert message.startswith(f"{path}:5: sources.s.r.interval: ")
-    assert "'soon' is not a duration" in message
-
-
-def test_node_that_is_neither_url_nor_mapping(tmp_path):
-    path = write(tmp_path, "sources:\n  t:\n    a:\n    b: https://e.com/f\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:3: sources.t.a: ")
-    assert "must be a URL" in message
-
-
-def test_unknown_publish_format(tmp_path):
-    path = write(
-        tmp_path,
-        "sources:\n  a: https://e.com/f\npublish:\n  entries: 10\n  formats: [atom, pdf]\n",
-    )
-    message = config_error(path)
-    assert message.startswith(f"{path}:5: publish.formats: ")
-    assert "unknown format 'pdf'" in message
-
-
-def test_out_of_range_setting(tmp_path):
-    path = write(tmp_path, "server:\n  host: 0.0.0.0\n  port: 99999\nsources:\n  a: https://e.com/f\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:3: server.port: ")
-
-
-def test_bad_base_url(tmp_path):
-    path = write(tmp_path, "base_url: ftp://example.org/\nsources:\n  a: https://e.com/f\n")
-    message = config_error(path)
-    assert message.startswith(f"{path}:1: base_url: ")
-    assert "http(s) URL" in message
 
 
 def test_missing_file(tmp_path):
