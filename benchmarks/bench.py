@@ -9,7 +9,8 @@ Figures (median, and min-max over the runs):
   ``--entries-db`` entries;
 - the daemon's resident memory with ``--sources`` sources configured;
 - the built-in server: requests/s for a ~100 KB feed, plain and conditional (304).
-``--no-reader`` leaves reader out (the CI smoke run does, to stay offline-light and short).
+``--no-reader`` leaves reader out (the CI smoke run does, to stay offline-light and short);
+``--only ingest,incremental,memory,server`` runs some of the parts.
 """
 
 from __future__ import annotations
@@ -384,6 +385,8 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--no-reader", action="store_true")
+    parser.add_argument("--only", default="ingest,incremental,memory,server",
+                        help="which parts to run, comma-separated (default: all of them)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "feedhub-bench")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -391,10 +394,15 @@ def main() -> None:
              "reader", "reader cpu", "reader eps", "reader rss", "incremental", "memory",
              "server", "server 304"]
     figures = {n: Figure(n, "") for n in names}
-    bench_ingest(args, args.work, args.work / f"farm{args.feeds}", figures)
-    bench_incremental(args, args.work, figures)
-    bench_memory(args, args.work, figures)
-    bench_server(args, args.work, figures)
+    parts = set(args.only.split(","))
+    if "ingest" in parts:
+        bench_ingest(args, args.work, args.work / f"farm{args.feeds}", figures)
+    if "incremental" in parts:
+        bench_incremental(args, args.work, figures)
+    if "memory" in parts:
+        bench_memory(args, args.work, figures)
+    if "server" in parts:
+        bench_server(args, args.work, figures)
     print(table(figures))
 
 
