@@ -20,11 +20,12 @@ import feedparser
 
 from feedhub.dedup import canonical_link, content_hash, entry_key, is_absolute_iri
 from feedhub.errors import ParseError
+from feedhub.feedxml import RawFeed, read_feed
 from feedhub.filters import passes
 from feedhub.model import Entry, ParsedFeed, Source
 from feedhub.sanitize import safe_url, sanitize_html
 from feedhub.schedule import feed_period
-from feedhub.text import fold_whitespace, plain_text
+from feedhub.text import fold_whitespace, plain_text, sanitized_text
 from feedhub.thumbnail import choose_thumbnail
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -49,22 +50,18 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     # (BOM, then the encoding declaration, then UTF-8) are what a missing header should mean.
     # No Content-Location: feedparser would resolve bare guids ("1") against it, making two
     # sources on one host claim the same id; relative URLs are resolved here instead.
-    response_headers = {"content-type": effective_content_type(body, content_type)}
-    try:
-        parsed = feedparser.parse(
-            io.BytesIO(_defuse_character_references(body)),
-            response_headers=response_headers,
-            # nh3 sanitizes below, with a stricter allow-list, and resolves relative URLs while
-            # it is at it: feedparser's own passes re-parse every body twice in pure Python.
-            resolve_relative_uris=False,
-            sanitize_html=False,
-        )
-    except Exception as exc:  # feedparser has bugs on hostile input; one feed must not crash
-        raise ParseError(f"cannot parse the feed from {url}: {type(exc).__name__}: {exc}") \
-            from None
-    if not parsed.get("version") and not parsed.entries:
+    effective_type = effective_content_type(body, content_type)
+    body = defuse_character_references(body)
+    parsed = read_feed(body, effective_type) or read_tolerantly(body, effective_type, url)
+    if not parsed.version and not parsed.entries:
         kind = content_type.split(";")[0].strip() or "an unknown type"
         raise ParseError(f"not a feed: got {kind} from {url}")
+    return normalize(parsed, source, url, now)
+
+
+def normalize(parsed: RawFeed, source: Source, url: str, now: datetime) -> ParsedFeed:
+    """A feed as either reader gives it, made into feedhub's entries: sanitized, deduplicated
+    within the feed, filtered by the source's rules."""
     feed = parsed.feed
     feed_link = safe_url(feed.get("link"))
     feed_author = _author_name(feed)
@@ -89,7 +86,26 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     )
 
 
-def _defuse_character_references(body: bytes) -> bytes:
+def read_tolerantly(body: bytes, content_type: str, url: str) -> RawFeed:
+    """feedparser's reading, for every feed the fast reader refuses; ``content_type`` as
+    :func:`effective_content_type` gives it, ``body`` as
+    :func:`defuse_character_references` leaves it."""
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers={"content-type": content_type},
+            # nh3 sanitizes below, with a stricter allow-list, and resolves relative URLs while
+            # it is at it: feedparser's own passes re-parse every body twice in pure Python.
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser has bugs on hostile input; one feed must not crash
+        raise ParseError(f"cannot parse the feed from {url}: {type(exc).__name__}: {exc}") \
+            from None
+    return RawFeed(parsed.get("version") or "", parsed.feed, parsed.entries)
+
+
+def defuse_character_references(body: bytes) -> bytes:
     """Numeric character references to code points XML forbids (surrogates, controls, past
     U+10FFFF) become U+FFFD: feedparser raises on some of them and loses the whole feed."""
     if b"&#" not in body:
@@ -138,11 +154,11 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
            now: datetime, feed_lang: str | None) -> Entry:
     link = _absolute(url, raw.get("link"))
     guid = raw.get("id") or None
-    if raw.get("guidislink") and not is_absolute_iri(guid):
+    if raw.get("guidislink") and not is_absolute_iri(guid) and raw.get("link") == guid:
         link = None  # a bare guid is no address, whatever isPermaLink claims
     title = plain_text(raw.get("title", ""))
     content, summary = _bodies(raw, url)
-    text = plain_text(content)
+    text = sanitized_text(content)
     chash = content_hash(title, text)
     # dict.get: FeedParserDict.get would silently map a missing published to updated.
     published = _when(dict.get(raw, "published_parsed"), now)
