@@ -213,18 +213,18 @@ def test_sequence_numbers_are_never_reused(store: Store) -> None:
 
 def test_a_failed_poll_leaves_no_half_stored_entry(store: Store, monkeypatch) -> None:
     calls = {"n": 0}
-    original = Store._join_node
+    original = Store._join_new
 
-    def failing(self, node, entry_id, published):  # type: ignore[no-untyped-def]
+    def failing(self, node, joining):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("power cut")
-        return original(self, node, entry_id, published)
+            raise RuntimeError("power cut")  # the entry is in, and in one node of its four
+        return original(self, node, joining)
 
-    monkeypatch.setattr(Store, "_join_node", failing)
+    monkeypatch.setattr(Store, "_join_new", failing)
     with pytest.raises(RuntimeError):
         poll(store, A, rss(item("半截", guid="half")))
-    monkeypatch.setattr(Store, "_join_node", original)
+    monkeypatch.setattr(Store, "_join_new", original)
     assert store.db.execute("SELECT count(*) FROM entries").fetchone()[0] == 0
     assert poll(store, A, rss(item("半截", guid="half"))).new == 1
     assert titles(store) == ["半截"]

@@ -18,17 +18,14 @@ from pathlib import Path
 
 from feedhub import __version__
 from feedhub.config import Config, default_config_path, load_config
-from feedhub.configedit import merge_sources
-from feedhub.daemon import run_daemon
 from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
-from feedhub.metrics import Metrics
 from feedhub.poller import Database, poll_in_order
-from feedhub.publish import opml
 from feedhub.publish.build import changes_of, publish
-from feedhub.server import make_app, start_server
 from feedhub.store import Store
-from feedhub.websub import ping_hub
+
+# The daemon, the server and the OPML and WebSub modules are imported by the commands that use
+# them: a `poll` run from cron must start fast, and they would double its start-up time.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     poll = command("poll", "poll now (all sources, or those under PATHs), then publish")
     poll.add_argument("paths", nargs="*", metavar="PATH",
                       help="a node path such as 新媒体/鸟哥笔记")
+    poll.add_argument("--no-publish", action="store_true",
+                      help="only fetch and store; a later build (or the daemon) publishes")
     command("build", "rewrite every output from the database")
     command("serve", "serve the output folder only")
     command("check", "validate the config file")
@@ -73,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         config = load_config(args.config or default_config_path())
-        handler = {"run": run_daemon, "poll": lambda c: cmd_poll(c, args.paths),
+        handler = {"run": _run,
+                   "poll": lambda c: cmd_poll(c, args.paths, not args.no_publish),
                    "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
                    "status": lambda c: cmd_status(c, args.json),
                    "opml": lambda c: cmd_opml(c, args.opml_command,
@@ -86,13 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _run(config: Config) -> int:
+    from feedhub.daemon import run_daemon
+
+    return run_daemon(config)
+
+
 def cmd_check(config: Config) -> int:
     nodes = len(config.nodes) - 1
     print(f"{config.file}: ok, {len(config.sources)} sources, {nodes} nodes")
     return 0
 
 
-def cmd_poll(config: Config, paths: Sequence[str]) -> int:
+def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> int:
     sources = [s for s in config.select(list(paths)) if s.enabled]
     store = Store.for_base_url(config.database, config.base_url)
     db = Database(store)
@@ -100,17 +106,20 @@ def cmd_poll(config: Config, paths: Sequence[str]) -> int:
         regrouped = store.sync_sources(config.sources)
         progress = _progress if sys.stderr.isatty() else None
         outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
-        changes = changes_of(outcomes)
-        report = publish(config, store, dataclasses.replace(changes,
-                                                            nodes=changes.nodes | regrouped))
-        _ping(config, report.changed_feeds)
+        written = "not published"
+        if publishing:
+            changes = changes_of(outcomes)
+            report = publish(config, store, dataclasses.replace(changes,
+                                                                nodes=changes.nodes | regrouped))
+            _ping(config, report.changed_feeds)
+            written = f"{len(report.written)} feeds written"
     finally:
         db.close()
     failed = [o for o in outcomes if o.error]
     new = sum(o.new for o in outcomes)
     updated = sum(o.updated for o in outcomes)
     print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed, "
-          f"{len(skipped)} skipped; {len(report.written)} feeds written")
+          f"{len(skipped)} skipped; {written}")
     return 0
 
 
@@ -122,6 +131,8 @@ def _progress(done: int, total: int) -> None:
 
 def _ping(config: Config, urls: list[str]) -> None:
     if config.publish.websub_hub and urls:
+        from feedhub.websub import ping_hub
+
         asyncio.run(ping_hub(config.publish.websub_hub, urls, user_agent(config.base_url)))
 
 
@@ -139,6 +150,9 @@ def cmd_build(config: Config) -> int:
 
 
 def cmd_serve(config: Config) -> int:
+    from feedhub.metrics import Metrics
+    from feedhub.server import make_app, start_server
+
     store = Store.for_base_url(config.database, config.base_url)
     db = Database(store)
 
@@ -197,6 +211,9 @@ def cmd_status(config: Config, as_json: bool) -> int:
 
 
 def cmd_opml(config: Config, action: str, file: Path | None) -> int:
+    from feedhub.configedit import merge_sources
+    from feedhub.publish import opml
+
     if action == "export":
         sys.stdout.write(opml.render_sources_opml(config.title, config.tree).decode("utf-8"))
         return 0

@@ -18,8 +18,7 @@ from typing import ParamSpec, TypeVar
 from feedhub.config import Config
 from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
-from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source
-from feedhub.parse import parse_feed
+from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source, SourceState
 from feedhub.schedule import ServerHints, freshness, next_poll, retry_after
 from feedhub.store import Store, host_of, iso
 
@@ -73,27 +72,35 @@ class Skip:
 
 
 async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | None:
-    """A gone source waits for its config to change; a source on a host that asked everyone to
-    wait (429, 503 with Retry-After) waits for that host."""
+    """Whether ``source`` must wait rather than be fetched now (see :func:`skip_for`)."""
     state = await db.call(db.store.state, source.id)
+    until = await db.call(db.store.host_wait, state.fetch_url, now)
+    return skip_for(source, state, until)
+
+
+def skip_for(source: Source, state: SourceState, host_until: datetime | None) -> Skip | None:
+    """A gone source waits for its config to change; a source on a host that asked everyone to
+    wait (429, 503 with Retry-After) waits for that host (until ``host_until``, if ahead)."""
     if state.state == "gone":
         return Skip(source.id, f"gone ({state.error}); edit its entry in config.yaml to retry",
                     None)
-    until = await db.call(db.store.host_wait, state.fetch_url, now)
-    if until is not None:
-        return Skip(source.id, f"{host_of(state.fetch_url)} asked to wait until {iso(until)}",
-                    until)
+    if host_until is not None:
+        return Skip(source.id,
+                    f"{host_of(state.fetch_url)} asked to wait until {iso(host_until)}",
+                    host_until)
     return None
 
 
 async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
-                          rng: random.Random, parsers: Executor | None = None) -> Polled:
+                          rng: random.Random, parsers: Executor | None = None,
+                          state: SourceState | None = None) -> Polled:
     """Fetch and parse one source. Never raises for the source's own failures: they come back
     in ``Polled.error`` to be recorded on the source; an unexpected error of ours is logged
     and recorded the same way, so one source can never end a batch. Parsing runs in
-    ``parsers`` (a process pool, so that every core parses) or else in a thread."""
+    ``parsers`` (a process pool, so that every core parses) or else in a thread. ``state`` is
+    the source's, when the caller has read it already."""
     try:
-        return await _fetch_and_parse(config, db, fetcher, source, rng, parsers)
+        return await _fetch_and_parse(config, db, fetcher, source, rng, parsers, state)
     except Exception as exc:
         log.exception("%s: poll failed unexpectedly", source.id)
         now = utcnow()
@@ -104,8 +111,10 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
 
 
 async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
-                           rng: random.Random, parsers: Executor | None) -> Polled:
-    state = await db.call(db.store.state, source.id)
+                           rng: random.Random, parsers: Executor | None,
+                           state: SourceState | None) -> Polled:
+    if state is None:
+        state = await db.call(db.store.state, source.id)
     result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
     precise_now = datetime.now(UTC)
     now = precise_now.replace(microsecond=0)
@@ -113,6 +122,10 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
     parsed: ParsedFeed | None = None
     body_hash = hashlib.sha256(result.body).hexdigest() if result.ok else None
     if result.ok and body_hash != state.body_hash:
+        # Imported only when a body changed: feedparser and lxml would add a tenth of a second
+        # to the start of every `feedhub poll` that finds nothing new.
+        from feedhub.parse import parse_feed
+
         try:
             parsed = await asyncio.get_running_loop().run_in_executor(
                 parsers, parse_feed, result.body, source, result.final_url, result.headers, now)
@@ -158,7 +171,13 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
     """
     rng = random.Random()
     now = utcnow()
-    skips = [await skip_reason(db, s, now) for s in sources]
+    # One read of every state and host wait, rather than a round trip per source: a batch of
+    # unchanged feeds is otherwise mostly waiting on the database thread.
+    states = await db.call(db.store.states)
+    waits = await db.call(db.store.host_waits, now)
+    fresh = {s.id: states.get(s.id) or SourceState(source_id=s.id, url="") for s in sources}
+    skips = [skip_for(s, fresh[s.id], waits.get(host_of(fresh[s.id].fetch_url)))
+             for s in sources]
     for skip in skips:
         if skip is not None:
             log.info("%s: skipped: %s", skip.source_id, skip.reason)
@@ -167,11 +186,15 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
 
     async def one(fetcher: Fetcher, source: Source, parsers: Executor | None) -> Polled:
         nonlocal done
-        polled = await fetch_and_parse(config, db, fetcher, source, rng, parsers)
+        polled = await fetch_and_parse(config, db, fetcher, source, rng, parsers,
+                                       fresh[source.id])
         done += 1
         if progress is not None:
             progress(done, len(chosen))
         return polled
+
+    def store_all(batch: list[Polled]) -> list[PollOutcome]:
+        return [db.store.record_poll(p) for p in batch]
 
     # A batch of many sources is CPU-bound on parsing: a process per core parses while the
     # event loop keeps fetching. (A thread would hold the GIL.)
@@ -180,10 +203,29 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
     workers = min(os.cpu_count() or 1, len(chosen))
     pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
             if workers > 1 else ThreadPoolExecutor(1))
+    outcomes: list[PollOutcome] = []
     with pool as parsers:
         async with Fetcher(fetch_policy(config)) as fetcher:
-            polled = await asyncio.gather(*(one(fetcher, s, parsers) for s in chosen))
-    return [await record(db, p) for p in polled], [s for s in skips if s is not None]
+            pending = [asyncio.ensure_future(one(fetcher, s, parsers)) for s in chosen]
+            try:
+                # Sources are stored in order, each as soon as it and those before it are in,
+                # so that storing (on the database thread) overlaps the fetching and parsing of
+                # the rest and parsed feeds do not pile up in memory; those already in are
+                # stored together, in one trip to the database thread.
+                i = 0
+                while i < len(pending):
+                    batch = [await pending[i]]
+                    i += 1
+                    while i < len(pending) and pending[i].done():
+                        batch.append(pending[i].result())
+                        i += 1
+                    for outcome in await db.call(store_all, batch):
+                        _log(outcome)
+                        outcomes.append(outcome)
+            finally:
+                for task in pending:
+                    task.cancel()
+    return outcomes, [s for s in skips if s is not None]
 
 
 def _log(o: PollOutcome) -> None:

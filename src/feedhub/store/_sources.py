@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from feedhub.model import (
     Source,
     SourceState,
@@ -119,18 +117,14 @@ class Sources(Tables):
 
     def state(self, source_id: str) -> SourceState:
         """The remembered polling state of a source (a fresh one if never seen)."""
-        try:
-            row = self.db["sources"].get(source_id)
-        except sqlite_utils.db.NotFoundError:
-            return SourceState(source_id=source_id, url="")
-        return SourceState(
-            source_id=source_id, url=row["url"], etag=row["etag"],
-            last_modified=row["last_modified"], state=row["state"], error=row["error"],
-            error_count=row["error_count"] or 0, error_since=row["error_since"],
-            last_poll=row["last_poll"], last_success=row["last_success"],
-            next_poll=row["next_poll"], body_hash=row["body_hash"], moved_to=row["moved_to"],
-            period=row["period"],
-        )
+        row = self.db.conn.execute(f"SELECT {_STATE_COLUMNS} FROM sources WHERE id=?",
+                                   [source_id]).fetchone()
+        return _state(row) if row else SourceState(source_id=source_id, url="")
+
+    def states(self) -> dict[str, SourceState]:
+        """Every known source's polling state, by id, in one query (a batch poll's start)."""
+        return {row[0]: _state(row) for row in self.db.conn.execute(
+            f"SELECT {_STATE_COLUMNS} FROM sources")}
 
     # -- one poll -------------------------------------------------------------------------------
 
@@ -140,6 +134,11 @@ class Sources(Tables):
         if row is None or from_iso(row[0]) < until:
             self.db["hosts"].upsert({"host": host, "not_before": iso(until), "reason": reason},
                                     pk="host")
+
+    def host_waits(self, now: datetime) -> dict[str, datetime]:
+        """Every host that asked to be left alone until after ``now``, with until when."""
+        return {host: from_iso(until) for host, until in self.db.conn.execute(
+            "SELECT host, not_before FROM hosts WHERE not_before > ?", [iso(now)])}
 
     def host_wait(self, url: str, now: datetime) -> datetime | None:
         """Until when the host of ``url`` asked to be left alone, if that is still ahead."""
@@ -192,3 +191,17 @@ class Sources(Tables):
         """The website each source's feed names, by source id."""
         return {r[0]: r[1] for r in self.db.execute(
             "SELECT id, feed_link FROM sources WHERE feed_link IS NOT NULL")}
+
+
+_STATE_COLUMNS = ("id, url, etag, last_modified, state, error, error_count, error_since, "
+                  "last_poll, last_success, next_poll, body_hash, moved_to, period")
+
+
+def _state(row: Sequence[Any]) -> SourceState:
+    (sid, url, etag, last_modified, state, error, error_count, error_since, last_poll,
+     last_success, next_poll, body_hash, moved_to, period) = row
+    return SourceState(source_id=sid, url=url, etag=etag, last_modified=last_modified,
+                       state=state, error=error, error_count=error_count or 0,
+                       error_since=error_since, last_poll=last_poll, last_success=last_success,
+                       next_poll=next_poll, body_hash=body_hash, moved_to=moved_to,
+                       period=period)
