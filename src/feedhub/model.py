@@ -17,7 +17,9 @@ def iso(when: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     """The inverse of :func:`iso`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    # fromisoformat, not strptime: publishing reads two dates per entry, and strptime was a
+    # tenth of a full build.
+    return datetime.fromisoformat(text)
 
 
 def path_str(path: NodePath) -> str:

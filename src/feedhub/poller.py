@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import logging
 import multiprocessing
 import os
 import random
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -183,6 +185,7 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
             log.info("%s: skipped: %s", skip.source_id, skip.reason)
     chosen = [s for s, skip in zip(sources, skips, strict=True) if skip is None]
     done = 0
+    workers = min(os.cpu_count() or 1, len(chosen))
 
     async def one(fetcher: Fetcher, source: Source, parsers: Executor | None) -> Polled:
         nonlocal done
@@ -193,39 +196,89 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
             progress(done, len(chosen))
         return polled
 
-    def store_all(batch: list[Polled]) -> list[PollOutcome]:
-        return [db.store.record_poll(p) for p in batch]
+    outcomes: list[PollOutcome] = []
+
+    async def store(batch: list[Polled]) -> None:
+        outcomes.extend(await db.call(_store_all, db.store, batch))
+        for outcome in outcomes[-len(batch):]:
+            _log(outcome)
 
     # A batch of many sources is CPU-bound on parsing: a process per core parses while the
     # event loop keeps fetching. (A thread would hold the GIL.)
     # forkserver, not fork: this process already runs threads (the database's), and a fork
     # could copy a lock one of them holds.
-    workers = min(os.cpu_count() or 1, len(chosen))
     pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
             if workers > 1 else ThreadPoolExecutor(1))
-    outcomes: list[PollOutcome] = []
     with pool as parsers:
         async with Fetcher(fetch_policy(config)) as fetcher:
-            pending = [asyncio.ensure_future(one(fetcher, s, parsers)) for s in chosen]
-            try:
-                # Sources are stored in order, each as soon as it and those before it are in,
-                # so that storing (on the database thread) overlaps the fetching and parsing of
-                # the rest and parsed feeds do not pile up in memory; those already in are
-                # stored together, in one trip to the database thread.
-                i = 0
-                while i < len(pending):
-                    batch = [await pending[i]]
-                    i += 1
-                    while i < len(pending) and pending[i].done():
-                        batch.append(pending[i].result())
-                        i += 1
-                    for outcome in await db.call(store_all, batch):
-                        _log(outcome)
-                        outcomes.append(outcome)
-            finally:
-                for task in pending:
-                    task.cancel()
+            await in_order([functools.partial(one, fetcher, s, parsers) for s in chosen], store,
+                           running=2 * (config.polling.concurrency + workers),
+                           buffered_bytes=BUFFERED_BYTES)
     return outcomes, [s for s in skips if s is not None]
+
+
+# How much fetched data may wait for an earlier, slower source before no new fetch starts.
+BUFFERED_BYTES = 64 * 2**20
+
+
+async def in_order(jobs: Sequence[Callable[[], Awaitable[Polled]]],
+                   store: Callable[[list[Polled]], Awaitable[None]], running: int,
+                   buffered_bytes: int) -> None:
+    """Run ``jobs`` concurrently and hand their results to ``store`` in the jobs' order, each
+    as soon as it and those before it are in (those already in, together), so that storing
+    overlaps the rest.
+
+    Memory stays bounded however many jobs there are: at most ``running`` run at once, and no
+    new one starts while the results waiting for an earlier job hold ``buffered_bytes`` of
+    fetched data; a slow source holds up the start of others only once that much is waiting.
+    """
+    queue = iter(jobs)
+    pending: deque[asyncio.Future[Polled]] = deque()
+    in_flight = buffered = 0
+    finished = asyncio.Event()
+
+    async def run(job: Callable[[], Awaitable[Polled]]) -> Polled:
+        nonlocal in_flight, buffered
+        try:
+            polled = await job()
+            buffered += polled.size
+            return polled
+        finally:
+            in_flight -= 1
+            finished.set()
+
+    def start() -> None:
+        nonlocal in_flight
+        while in_flight < running and buffered < buffered_bytes and \
+                (job := next(queue, None)) is not None:
+            in_flight += 1
+            pending.append(asyncio.ensure_future(run(job)))
+
+    try:
+        while True:
+            start()
+            if not pending:
+                return
+            if not pending[0].done():
+                finished.clear()
+                await finished.wait()
+                continue
+            batch = []
+            while pending and pending[0].done():
+                batch.append(pending.popleft().result())
+            buffered -= sum(p.size for p in batch)
+            start()
+            await store(batch)
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+def _store_all(store: Store, batch: list[Polled]) -> list[PollOutcome]:
+    # One transaction for the batch (each poll's own becomes a savepoint in it): a run of
+    # unchanged feeds is then one commit, not one per feed.
+    with store.db.atomic():
+        return [store.record_poll(p) for p in batch]
 
 
 def _log(o: PollOutcome) -> None:
