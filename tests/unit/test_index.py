@@ -170,6 +170,20 @@ def test_index_feed_urls_are_percent_encoded_and_a_slash_in_a_name_stays_one_seg
     assert all(href.isascii() for href in hrefs)
 
 
+def test_index_uses_the_feed_urls_the_caller_knows_and_builds_the_others():
+    formats = ["atom", "rss", "json"]
+    built = render_index("t", BASE, summaries(), formats)
+    known = {s.path: feed_url(s.path, "atom") for s in summaries()}
+    assert render_index("t", BASE, summaries(), formats, known) == built
+    cdn = {("科技",): "https://cdn.example/k&k.atom"}
+    doc = html.document_fromstring(render_index("t", BASE, summaries(), formats, cdn))
+    hrefs = [a.get("href") for a in doc.xpath("//a | //link")]
+    for ext in formats:
+        assert hrefs.count(f"https://cdn.example/k&k.{ext}") == 2  # autodiscovery and tree
+        assert feed_url(("科技",), ext) not in hrefs
+        assert feed_url(("科技", "少数派"), ext) in hrefs
+
+
 def test_index_links_a_leaf_to_its_site_with_nofollow():
     items = node_items(page()[1])
     site = [a for a in own_links(items["首页"]) if a.text_content() == "site"]

@@ -113,6 +113,17 @@ def test_feeds_opml_is_byte_identical_for_equal_input_and_carries_no_dates():
     assert b"date" not in first.lower()
 
 
+def test_feeds_opml_uses_the_feed_urls_the_caller_knows_and_builds_the_others():
+    tree = sample_tree()
+    assert (render_feeds_opml("Hub", BASE, tree, {(): atom_url(), ("科技",): atom_url("科技")})
+            == render_feeds_opml("Hub", BASE, tree))
+    data = render_feeds_opml("Hub", BASE, tree, {("科技",): "https://cdn.example/k.atom"})
+    urls = [el.get("xmlUrl") for el in etree.fromstring(data).iter("outline")]
+    assert "https://cdn.example/k.atom" in urls
+    assert atom_url("科技") not in urls
+    assert atom_url("科技", "少数派") in urls
+
+
 def test_feeds_opml_replaces_characters_xml_cannot_hold_instead_of_failing():
     tree = node(children=(leaf("bell\x07", url="https://example.com/f"),))
     root = etree.fromstring(render_feeds_opml("Hub", BASE, tree))

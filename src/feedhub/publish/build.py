@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +20,7 @@ from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
 from feedhub.publish import index, opml, posts
 from feedhub.publish.atom import FeedInfo, render_atom
-from feedhub.publish.files import holds, write_if_changed
+from feedhub.publish.files import holds, sync_folders, write_atomic, write_if_changed
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
 from feedhub.store import Store
@@ -59,25 +59,47 @@ class PublishReport:
     unchanged: int = 0
     elapsed_ms: int = 0
     changed_feeds: list[str] = field(default_factory=list)  # URLs, for WebSub
+    # Folders whose renames are not durable yet: one fsync each serves many files.
+    unsynced: set[Path] = field(default_factory=set)
 
     def note(self, target: Path, data: bytes) -> bool:
         """Write ``data`` to ``target`` unless unchanged; True when written."""
-        if write_if_changed(target, data):
+        if write_if_changed(target, data, self.unsynced):
             self.written.append(target)
             return True
         self.unchanged += 1
         return False
 
-    def served(self, target: Path, data: bytes) -> bool:
-        """Like :meth:`note`, plus a gzip sibling for the server (and nginx's gzip_static) to
-        send to clients that accept it. gzip's timestamp is zeroed so the bytes are stable."""
-        compressed = target.with_name(target.name + ".gz")
-        if not holds(target, data) or not compressed.exists():
-            # The sibling first: a kill between the two writes then leaves the plain file old,
-            # and the next publish redoes both, instead of a stale .gz nobody rewrites.
-            # Level 1: a few percent larger than 6 at a quarter of the CPU, on every publish.
-            write_if_changed(compressed, gzip.compress(data, compresslevel=1, mtime=0))
-        return self.note(target, data)
+    def served(self, files: Sequence[tuple[Path, bytes]]) -> list[bool]:
+        """Like :meth:`note` for each (target, data), plus a gzip sibling for the server (and
+        nginx's gzip_static) to send to clients that accept it. gzip's timestamp is zeroed so
+        the bytes are stable. Returns, for each file, whether it was written."""
+        same = [holds(target, data) for target, data in files]
+        for (target, data), unchanged in zip(files, same, strict=True):
+            compressed = _gzipped(target)
+            if not unchanged or not compressed.exists():
+                # Level 1: a few percent larger than 6 at a quarter of the CPU, on every publish.
+                write_if_changed(compressed, gzip.compress(data, compresslevel=1, mtime=0),
+                                 self.unsynced)
+        # The siblings first, durably: a kill or a power cut between the two writes then
+        # leaves the plain file old, and the next publish redoes both, instead of a stale .gz
+        # nobody rewrites.
+        self.sync()
+        for (target, data), unchanged in zip(files, same, strict=True):
+            if unchanged:
+                self.unchanged += 1
+            else:
+                write_atomic(target, data, self.unsynced)
+                self.written.append(target)
+        return [not unchanged for unchanged in same]
+
+    def sync(self) -> None:
+        """Make every rename so far durable."""
+        sync_folders(self.unsynced)
+
+
+def _gzipped(target: Path) -> Path:
+    return target.with_name(target.name + ".gz")
 
 
 def archive_file(path: NodePath, page: int) -> PurePosixPath:
@@ -124,16 +146,29 @@ def publish(config: Config, store: Store, changes: Changes | None = None) -> Pub
     """Write what ``changes`` affects, or everything when it is None."""
     started = time.monotonic()
     report = PublishReport()
+    try:
+        _publish(config, store, changes, report)
+    finally:
+        report.sync()
+    report.elapsed_ms = int((time.monotonic() - started) * 1000)
+    return report
+
+
+def _publish(config: Config, store: Store, changes: Changes | None,
+             report: PublishReport) -> None:
     tree = {path_str(n.path): n for n in config.nodes}
+    # Where every node's Atom feed is, worked out once: the check for missing feeds, opml.xml
+    # and index.html all need it, and on a large tree it is a good part of a small publish.
+    atom_files = {node.path: feed_file(node.path) for node in config.nodes}
     # After a poll: the changed nodes, and any node that has no feed yet (a new source whose
     # feed is empty changes no entries, but still gets its feed).
     chosen = list(tree.values()) if changes is None else [
         node for key, node in tree.items()
-        if key in changes.nodes or not (config.output / feed_file(node.path)).exists()]
+        if key in changes.nodes or not (config.output / atom_files[node.path]).exists()]
     for node in chosen:
         _publish_node(config, store, node, report, every_page=changes is None)
     if changes is None or chosen:
-        _publish_directory(config, store, report)
+        _publish_directory(config, store, report, atom_files)
     if changes is None:
         _remove_strays(config, report)
     if config.posts is not None:
@@ -141,8 +176,6 @@ def publish(config: Config, store: Store, changes: Changes | None = None) -> Pub
         _publish_posts(config.posts, store, ids, report)
         for relative in () if changes is None else changes.removed_posts:
             _delete(config.posts / relative, report)
-    report.elapsed_ms = int((time.monotonic() - started) * 1000)
-    return report
 
 
 def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishReport,
@@ -164,27 +197,29 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
         if target.exists() and size == per_page:
             continue
         entries = store.entries_by_seq(node.path, (page - 1) * per_page + 1, page * per_page)
-        report.served(target, render_atom(_archive_info(config, node, page), entries))
+        report.served([(target, render_atom(_archive_info(config, node, page), entries))])
     if (full_pages, per_page) != (done, size):
+        # The pages are durable before the database, and the feed linking them, say so.
+        report.sync()
         store.set_archived_pages(node.path, full_pages, per_page)
     # The subscription document: the newest entries, plus every entry not yet in a full
     # archive page, so that the archive walk from here reaches every entry.
-    newest = store.entries_for_node(node.path, per_page)
-    pending = store.entries_by_seq(node.path, full_pages * per_page + 1, 2**62)
-    entries = _newest_first({e.rowid: e for e in [*newest, *pending]}.values())
+    ids = store.feed_entry_ids(node.path, per_page, full_pages * per_page + 1)
+    entries = _newest_first(store.entries_by_id(ids))
     info = feed_info(config, node, full_pages)
-    for ext in config.publish.formats:
-        render = RENDERERS[ext]
-        if report.served(config.output / feed_file(node.path, ext), render(info, entries)):
-            report.changed_feeds.append(url_for(config.base_url, feed_file(node.path, ext)))
+    files = {ext: feed_file(node.path, ext) for ext in config.publish.formats}
+    written = report.served([(config.output / relative, RENDERERS[ext](info, entries))
+                             for ext, relative in files.items()])
+    report.changed_feeds += [url_for(config.base_url, relative)
+                             for relative, changed in zip(files.values(), written, strict=True)
+                             if changed]
 
 
-def _publish_directory(config: Config, store: Store, report: PublishReport) -> None:
+def _publish_directory(config: Config, store: Store, report: PublishReport,
+                       atom_files: dict[NodePath, PurePosixPath]) -> None:
     """The files that list the feeds: opml.xml, sources.opml and index.html."""
     out = config.output
-    report.served(out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url,
-                                                           config.tree))
-    report.served(out / "sources.opml", opml.render_sources_opml(config.title, config.tree))
+    urls = {path: url_for(config.base_url, relative) for path, relative in atom_files.items()}
     stats = store.node_stats()
     sites = store.site_links()
     summaries = [
@@ -194,8 +229,13 @@ def _publish_directory(config: Config, store: Store, report: PublishReport) -> N
             site_link=sites.get(node.source.id) if node.source else None)
         for node in config.nodes
     ]
-    report.served(out / "index.html", index.render_index(config.title, config.base_url,
-                                                         summaries, config.publish.formats))
+    report.served([
+        (out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url, config.tree,
+                                                  urls)),
+        (out / "sources.opml", opml.render_sources_opml(config.title, config.tree)),
+        (out / "index.html", index.render_index(config.title, config.base_url, summaries,
+                                                config.publish.formats, urls)),
+    ])
 
 
 def _remove_strays(config: Config, report: PublishReport) -> None:

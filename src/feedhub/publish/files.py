@@ -7,14 +7,26 @@ import os
 from pathlib import Path
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, unsynced: set[Path] | None = None) -> bool:
     """Write ``data`` to ``path`` atomically unless it already holds exactly that.
 
     Returns True when the file was written. Leaving identical files untouched keeps their
-    mtime, hence the server's ETag and Last-Modified, stable across rebuilds.
+    mtime, hence the server's ETag and Last-Modified, stable across rebuilds. ``unsynced`` is
+    as for :func:`write_atomic`.
     """
     if holds(path, data):
         return False
+    write_atomic(path, data, unsynced)
+    return True
+
+
+def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> None:
+    """Replace ``path`` with ``data``: readers, and a power cut, see the old or the new file.
+
+    The rename is made durable by an fsync of the folder. When ``unsynced`` is given the
+    folder is added to it instead, for the caller to fsync once with :func:`sync_folders`
+    after writing many files there; until then a power cut may bring back the old file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -27,8 +39,10 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
-    return True
+    if unsynced is None:
+        _fsync_dir(path.parent)
+    else:
+        unsynced.add(path.parent)
 
 
 def holds(path: Path, data: bytes) -> bool:
@@ -37,6 +51,12 @@ def holds(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except FileNotFoundError:
         return False
+
+
+def sync_folders(folders: set[Path]) -> None:
+    """Make the renames :func:`write_atomic` left pending in ``folders`` durable; empties it."""
+    while folders:
+        _fsync_dir(folders.pop())
 
 
 def _fsync_dir(directory: Path) -> None:

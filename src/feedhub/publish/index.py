@@ -7,13 +7,14 @@ escaped, only http(s) site links are shown, and equal input gives equal bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
 from feedhub.model import NodePath
 from feedhub.paths import feed_file, feed_title, url_for
+from feedhub.publish.rss import sibling_url
 from feedhub.sanitize import safe_url
 from feedhub.text import printable
 
@@ -64,14 +65,16 @@ footer{margin-top:2rem;font-size:.9rem;border-top:1px solid var(--line)}
 
 
 def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
-                 formats: Sequence[str]) -> bytes:
+                 formats: Sequence[str], feed_urls: Mapping[NodePath, str] | None = None) -> bytes:
     """The index page, UTF-8.
 
     ``summaries`` come in tree order (the root, path ``()``, first; parents before children);
     the nesting is rebuilt from the paths, so a node hangs under its nearest listed ancestor.
     Each node shows its name, entry count, newest entry time (UTC) and a link to its feed in
     every format written (Atom always, RSS and JSON Feed when in ``formats``), plus the site
-    for leaves; ``<head>`` carries an autodiscovery ``<link>`` for every feed.
+    for leaves; ``<head>`` carries an autodiscovery ``<link>`` for every feed. ``feed_urls``
+    gives the Atom feed URLs the caller has already built, by node path; the others are built
+    from ``base_url``.
     """
     chosen = [f for f in _FORMATS if f[0] == "atom" or f[0] in formats]
     nodes: dict[NodePath, NodeSummary] = {}
@@ -80,6 +83,9 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
     children: dict[NodePath | None, list[NodeSummary]] = {}
     for path, summary in nodes.items():
         children.setdefault(_parent(path, nodes), []).append(summary)
+    known = feed_urls or {}
+    hrefs = {path: _feed_hrefs(known.get(path) or url_for(base_url, feed_file(path)), chosen)
+             for path in nodes}
 
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -93,12 +99,11 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
         f"<title>{_e(title)}</title>",
     ]
     for path in nodes:
+        name = _e(feed_title(title, path))
         for _, ext, media_type, label in chosen:
-            name = feed_title(title, path)
-            if ext != "atom":
-                name = f"{name} ({label})"
-            out.append(f'<link rel="alternate" type="{media_type}" title="{_e(name)}" '
-                       f'href="{_e(_feed_url(base_url, path, ext))}">')
+            shown = name if ext == "atom" else f"{name} ({label})"
+            out.append(f'<link rel="alternate" type="{media_type}" title="{shown}" '
+                       f'href="{hrefs[path][ext]}">')
     out += [
         f"<style>\n{_CSS}</style>",
         "</head>",
@@ -110,7 +115,7 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
         "</header>",
         "<main>",
     ]
-    _render_list(out, children, None, base_url, chosen, 0)
+    _render_list(out, children, hrefs, None, chosen, 0)
     out += [
         "</main>",
         "<footer>",
@@ -129,22 +134,30 @@ def _parent(path: NodePath, nodes: dict[NodePath, NodeSummary]) -> NodePath | No
     return None
 
 
+def _feed_hrefs(atom_url: str, chosen: list[tuple[str, str, str, str]]) -> dict[str, str]:
+    """A node's feed URL in each chosen format, escaped for an attribute, by extension."""
+    # Every URL appears twice (autodiscovery and the tree): escape the Atom one once, then
+    # swap its suffix (escaping leaves ".atom" as it is).
+    atom = _e(atom_url)
+    return {ext: atom if ext == "atom" else sibling_url(atom, ext) for _, ext, _, _ in chosen}
+
+
 def _render_list(out: list[str], children: dict[NodePath | None, list[NodeSummary]],
-                 parent: NodePath | None, base_url: str,
+                 hrefs: dict[NodePath, dict[str, str]], parent: NodePath | None,
                  chosen: list[tuple[str, str, str, str]], depth: int) -> None:
     pad = "  " * depth
     out.append(f'{pad}<ul class="tree">' if parent is None else f"{pad}<ul>")
     for summary in children.get(parent, []):
         path = tuple(summary.path)
         out.append(f"{pad}<li>")
-        out.append(f'{pad}<div class="node">{_node_line(summary, base_url, chosen)}</div>')
+        out.append(f'{pad}<div class="node">{_node_line(summary, hrefs[path], chosen)}</div>')
         if path in children:
-            _render_list(out, children, path, base_url, chosen, depth + 1)
+            _render_list(out, children, hrefs, path, chosen, depth + 1)
         out.append(f"{pad}</li>")
     out.append(f"{pad}</ul>")
 
 
-def _node_line(summary: NodeSummary, base_url: str,
+def _node_line(summary: NodeSummary, hrefs: dict[str, str],
                chosen: list[tuple[str, str, str, str]]) -> str:
     path = tuple(summary.path)
     name = path[-1] if path else ROOT_NAME
@@ -156,7 +169,7 @@ def _node_line(summary: NodeSummary, base_url: str,
         when = when.astimezone(UTC)
         newest = (f'newest <time datetime="{when.strftime("%Y-%m-%dT%H:%M:%SZ")}">'
                   f'{when.strftime("%Y-%m-%d %H:%M")} UTC</time>')
-    links = [f'<a href="{_e(_feed_url(base_url, path, ext))}" type="{media_type}">{label}</a>'
+    links = [f'<a href="{hrefs[ext]}" type="{media_type}">{label}</a>'
              for _, ext, media_type, label in chosen]
     if summary.site_link and safe_url(summary.site_link):
         links.append(f'<a href="{_e(summary.site_link)}" rel="nofollow noopener noreferrer">'
@@ -164,10 +177,6 @@ def _node_line(summary: NodeSummary, base_url: str,
     return (f'<span class="name">{_e(name)}</span> '
             f'<span class="meta">{count} · {newest}</span> '
             f'<span class="links">{" ".join(links)}</span>')
-
-
-def _feed_url(base_url: str, path: NodePath, ext: str) -> str:
-    return url_for(base_url, feed_file(path, ext))
 
 
 def _e(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 from urllib.parse import urlsplit
 from xml.parsers import expat
@@ -41,14 +41,17 @@ _POSITION = re.compile(r",? line \d+, column \d+\s*$")
 # Writing
 
 
-def render_feeds_opml(title: str, base_url: str, tree: FeedNode) -> bytes:
+def render_feeds_opml(title: str, base_url: str, tree: FeedNode,
+                      feed_urls: Mapping[NodePath, str] | None = None) -> bytes:
     """``opml.xml``: every merged feed feedhub publishes, nested like the tree.
 
     The outermost outline is the all-feed (named ``title``); below it each node is an outline
     with its name, ``type="rss"``, ``xmlUrl`` = its Atom feed (always written; an outline
-    holds one URL) and ``htmlUrl`` = ``base_url``.
+    holds one URL) and ``htmlUrl`` = ``base_url``. ``feed_urls`` gives the Atom feed URLs
+    the caller has already built, by node path; the others are built from ``base_url``.
     """
     opml, body = _document(title)
+    known = feed_urls or {}
 
     def add(parent: etree._Element, node: FeedNode) -> None:
         name = node.name if node.path else title
@@ -56,7 +59,7 @@ def render_feeds_opml(title: str, base_url: str, tree: FeedNode) -> bytes:
         _set(outline, "text", name)
         _set(outline, "title", name)
         outline.set("type", "rss")
-        _set(outline, "xmlUrl", url_for(base_url, feed_file(node.path)))
+        _set(outline, "xmlUrl", known.get(node.path) or url_for(base_url, feed_file(node.path)))
         _set(outline, "htmlUrl", base_url)
         for child in node.children:
             add(outline, child)
