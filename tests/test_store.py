@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from feedhub.model import FetchResult, Polled, Source
 from feedhub.parse import parse_feed
 from feedhub.store import Store, from_iso
+from feedhub.store._schema import SCHEMA_VERSION, _create_v1
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 A = Source(path=("科技", "站点", "甲"), url="https://a.example/feed", interval=1800)
@@ -40,7 +42,8 @@ def store(tmp_path: Path) -> Store:
 
 
 def poll(store: Store, source: Source, body: bytes, now: datetime = NOW):
-    parsed = parse_feed(body, source, source.url, {}, now)
+    # As the poller does: entries stored as they are in the feed are not normalized again.
+    parsed = parse_feed(body, source, source.url, {}, now, store.digests(source.id))
     result = FetchResult(url=source.url, final_url=source.url, status=200)
     return store.record_poll(Polled(source, result, None, len(body), parsed, None, now,
                                     now + timedelta(minutes=30)))
@@ -245,3 +248,42 @@ def test_node_counts_follow_joins_leaves_and_retention(store: Store) -> None:
     kept_stats = {k: v for k, v in store.node_stats().items() if v[0]}
     assert kept_stats == actual
     assert store.node_stats()["科技"] == (0, None)
+
+
+def test_entries_already_stored_as_the_feed_has_them_are_not_normalized_again(
+        store: Store) -> None:
+    poll(store, A, rss(item("一", guid="k1"), item("二", guid="k2")))
+    feed = rss(item("三", guid="k3"), item("一", guid="k1"), item("二（改）", guid="k2"))
+    parsed = parse_feed(feed, A, A.url, {}, NOW, store.digests(A.id))
+    assert parsed.unchanged == ("id:k1",)
+    assert [e.key for e in parsed.entries] == ["id:k3", "id:k2"]
+    outcome = poll(store, A, feed, NOW + timedelta(hours=1))
+    assert (outcome.new, outcome.updated) == (1, 1)
+    assert sorted(titles(store)) == ["一", "三", "二（改）"]
+    # Still in the feed, so retention must keep it: the unchanged entry is marked so too.
+    assert store.db.execute("SELECT in_feed FROM entry_sources WHERE key='id:k1'"
+                            ).fetchone()[0] == 1
+
+
+def test_a_changed_filter_normalizes_every_entry_again(store: Store) -> None:
+    poll(store, A, rss(item("保留", guid="k1"), item("也保留", guid="k2")))
+    strict = Source(path=A.path, url=A.url, interval=A.interval, exclude=("也",))
+    store.sync_sources([strict, B])
+    parsed = parse_feed(rss(item("保留", guid="k1"), item("也保留", guid="k2")), strict,
+                        A.url, {}, NOW, store.digests(A.id))
+    assert parsed.unchanged == ()
+    assert [e.title for e in parsed.entries] == ["保留"]
+
+
+def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite_utils.Database(path)
+    _create_v1(old)
+    old["meta"].insert({"key": "schema", "value": "1"}, pk="key")
+    old.close()
+    store = Store(path, authority="hub.example")
+    store.sync_sources([A, B])
+    assert "digest" in store.db["entry_sources"].columns_dict
+    assert poll(store, A, rss(item("一", guid="k1"))).new == 1
+    assert store.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == \
+        str(SCHEMA_VERSION)

@@ -144,6 +144,7 @@ class Entry:
     content_hash: str = ""
     lang: str | None = None
     text: str = ""  # the content as plain text (for filters and hashing; not stored)
+    digest: str = ""  # of the entry as the feed gave it, before normalizing (parse.raw_digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,8 @@ class ParsedFeed:
     period: float | None = None  # seconds between updates the feed announces (ttl, sy:*)
     feed_id: str | None = None  # the feed's own id, when it is an absolute IRI
     updated: datetime | None = None
+    # Keys of entries still in the feed exactly as they were stored: not normalized again.
+    unchanged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ so the body is always wrapped in a stream.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import html
 import io
 import re
@@ -41,8 +42,12 @@ _NAME_THEN_EMAIL = re.compile(r"^(?P<name>[^<]+?)\s*<[^<>\s@]+@[^<>\s]+>$")
 
 
 def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str],
-               now: datetime) -> ParsedFeed:
-    """Parse a fetched body into a ParsedFeed; raise ParseError when it is not a feed."""
+               now: datetime, known: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Parse a fetched body into a ParsedFeed; raise ParseError when it is not a feed.
+
+    ``known`` maps the :func:`raw_digest` of each entry the source's feed held when last
+    stored to its key; those entries are not normalized again (see :func:`normalize`).
+    """
     content_type = headers.get("content-type", "")
     if not body.strip():
         raise ParseError(f"not a feed: empty body from {url}")
@@ -56,24 +61,37 @@ def parse_feed(body: bytes, source: Source, url: str, headers: Mapping[str, str]
     if not parsed.version and not parsed.entries:
         kind = content_type.split(";")[0].strip() or "an unknown type"
         raise ParseError(f"not a feed: got {kind} from {url}")
-    return normalize(parsed, source, url, now)
+    return normalize(parsed, source, url, now, known)
 
 
-def normalize(parsed: RawFeed, source: Source, url: str, now: datetime) -> ParsedFeed:
+def normalize(parsed: RawFeed, source: Source, url: str, now: datetime,
+              known: Mapping[str, str] | None = None) -> ParsedFeed:
     """A feed as either reader gives it, made into feedhub's entries: sanitized, deduplicated
-    within the feed, filtered by the source's rules."""
+    within the feed, filtered by the source's rules.
+
+    An entry whose raw form (and everything else its normalizing depends on) has the digest of
+    one already stored is only listed, by key, in ``unchanged``: a feed that gained one entry
+    costs one entry's sanitizing, not fifty.
+    """
     feed = parsed.feed
     feed_link = safe_url(feed.get("link"))
     feed_author = _author_name(feed)
     fallback_author = feed_author or source.author or source.site_name
     feed_lang = _lang(feed.get("language"))
+    context = repr((url, feed_link, fallback_author, feed_lang, source.include, source.exclude))
     entries: dict[str, Entry] = {}
+    unchanged: dict[str, None] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang)
+        digest = raw_digest(raw, context)
+        if known and (key := known.get(digest)) is not None:
+            if key not in entries:
+                unchanged.setdefault(key, None)
+            continue
+        entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang, digest)
         # A key repeated within one feed is one entry: the first (newest) wins, so the two
         # copies cannot overwrite each other on every poll.
-        if entry.key not in entries and passes(entry.title, entry.text, source.include,
-                                               source.exclude):
+        if entry.key not in entries and entry.key not in unchanged and \
+                passes(entry.title, entry.text, source.include, source.exclude):
             entries[entry.key] = entry
     return ParsedFeed(
         title=plain_text(feed.get("title", "")) or source.path[-1],
@@ -83,7 +101,15 @@ def normalize(parsed: RawFeed, source: Source, url: str, now: datetime) -> Parse
                            feed.get("sy_updatefrequency")),
         feed_id=feed.get("id") if is_absolute_iri(feed.get("id")) else None,
         updated=_when(dict.get(feed, "updated_parsed"), now),
+        unchanged=tuple(unchanged),
     )
+
+
+def raw_digest(raw: Mapping[str, Any], context: str) -> str:
+    """A digest of one entry as a reader gave it, with ``context`` (what else its normalizing
+    depends on): equal digests mean normalizing would give the same entry."""
+    return hashlib.sha256(f"{context}\x1e{raw!r}".encode("utf-8", "surrogatepass")
+                          ).hexdigest()[:32]
 
 
 def read_tolerantly(body: bytes, content_type: str, url: str) -> RawFeed:
@@ -151,7 +177,7 @@ def effective_content_type(body: bytes, content_type: str) -> str:
 
 
 def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
-           now: datetime, feed_lang: str | None) -> Entry:
+           now: datetime, feed_lang: str | None, digest: str) -> Entry:
     link = _absolute(url, raw.get("link"))
     guid = raw.get("id") or None
     if raw.get("guidislink") and not is_absolute_iri(guid) and raw.get("link") == guid:
@@ -189,6 +215,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
         thumbnail=thumbnail,
         content_hash=chash,
         lang=_lang((raw.get("title_detail") or {}).get("language")) or feed_lang,
+        digest=digest,
     )
 
 

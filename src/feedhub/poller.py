@@ -128,9 +128,11 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
         # to the start of every `feedhub poll` that finds nothing new.
         from feedhub.parse import parse_feed
 
+        known = await db.call(db.store.digests, source.id)
         try:
             parsed = await asyncio.get_running_loop().run_in_executor(
-                parsers, parse_feed, result.body, source, result.final_url, result.headers, now)
+                parsers, parse_feed, result.body, source, result.final_url, result.headers, now,
+                known)
         except ParseError as exc:
             error = str(exc)
     wait = retry_after(result.status, result.headers, now)

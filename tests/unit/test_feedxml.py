@@ -9,6 +9,7 @@ import importlib.util
 import json
 import random
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def assert_same(fast: ParsedFeed, slow: ParsedFeed, name: str) -> None:
                                                           slow.updated), name
     assert len(fast.entries) == len(slow.entries), name
     for a, b in zip(fast.entries, slow.entries, strict=True):
-        assert a == b, f"{name}: entry {b.key}"
+        # The digests are of each reader's raw mapping, which differ in shape; every field
+        # feedhub stores must not.
+        assert replace(a, digest="") == replace(b, digest=""), f"{name}: entry {b.key}"
 
 
 def test_every_corpus_file_the_fast_reader_accepts_reads_as_feedparser_reads_it() -> None:

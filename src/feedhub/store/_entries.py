@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +56,8 @@ class Entries(Sources):
                 return PollOutcome(source_id=source.id, status=result.status,
                                    elapsed_ms=result.elapsed_ms, error=error)
             if parsed is not None:
-                new, updated, changed = self._store_entries(source, parsed.entries, now)
+                new, updated, changed = self._store_entries(source, parsed.entries,
+                                                            parsed.unchanged, now)
             state = self.state(source.id)
             changes: dict[str, Any] = {"last_poll": iso(now), "last_status": result.status,
                                        "next_poll": iso(polled.next_poll)}
@@ -99,6 +100,12 @@ class Entries(Sources):
                            elapsed_ms=result.elapsed_ms, error=error,
                            changed_nodes=nodes | emptied, removed=removed,
                            changed_entries=frozenset(changed), removed_posts=gone_posts)
+
+    def digests(self, source_id: str) -> dict[str, str]:
+        """The digest of each entry the source's feed held when last stored, to its key."""
+        return dict(self.db.conn.execute(
+            "SELECT digest, key FROM entry_sources WHERE source_id=? AND in_feed=1 AND "
+            "digest IS NOT NULL", [source_id]))
 
     def _apply_retention(self, source: Source,
                          now: datetime) -> tuple[int, frozenset[str], tuple[str, ...]]:
@@ -152,9 +159,10 @@ class Entries(Sources):
                 removed += 1
         return removed, nodes, tuple(gone_posts)
 
-    def _store_entries(self, source: Source, entries: Iterable[Entry],
+    def _store_entries(self, source: Source, entries: Sequence[Entry], unchanged: Iterable[str],
                        now: datetime) -> tuple[int, int, set[int]]:
-        """Insert, update or link a poll's entries; returns (new, updated, changed entry ids).
+        """Insert, update or link a poll's entries, and keep those the feed still holds
+        ``unchanged`` (keys); returns (new, updated, changed entry ids).
 
         The source's known keys are read once, and new entries join the tree nodes in one
         batch per node: a cold poll stores thousands of entries, and per-entry statements
@@ -179,8 +187,11 @@ class Entries(Sources):
                 joining.append((entry_id, published))
             new += 1
             changed.add(entry_id)
+        db.conn.executemany(
+            "UPDATE entry_sources SET in_feed=1, digest=? WHERE source_id=? AND key=?",
+            [(e.digest, source.id, e.key) for e in entries if e.key in known])
         db.conn.executemany("UPDATE entry_sources SET in_feed=1 WHERE source_id=? AND key=?",
-                            [(source.id, e.key) for e in entries if e.key in known])
+                            [(source.id, key) for key in unchanged])
         for node in ancestors(source.path):
             self._join_new(path_str(node), joining)
         return new, updated, changed
@@ -217,8 +228,8 @@ class Entries(Sources):
                 "entry_sources es WHERE es.entry_id = e.id AND es.source_id = ?) "
                 "ORDER BY id LIMIT 1", [e.canonical_link, source.id]).fetchone()
         if twin is not None:
-            conn.execute("INSERT INTO entry_sources (source_id, key, entry_id) VALUES (?, ?, ?)",
-                         [source.id, e.key, twin[0]])
+            conn.execute("INSERT INTO entry_sources (source_id, key, entry_id, digest) "
+                         "VALUES (?, ?, ?, ?)", [source.id, e.key, twin[0], e.digest])
             self._relink([twin[0]])
             return twin[0], None
         published = e.published or e.updated or now
@@ -234,8 +245,8 @@ class Entries(Sources):
             f"INSERT INTO entries ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
             list(record.values())).lastrowid
         assert entry_id is not None
-        conn.execute("INSERT INTO entry_sources (source_id, key, entry_id) VALUES (?, ?, ?)",
-                     [source.id, e.key, entry_id])
+        conn.execute("INSERT INTO entry_sources (source_id, key, entry_id, digest) "
+                     "VALUES (?, ?, ?, ?)", [source.id, e.key, entry_id, e.digest])
         return entry_id, record["published"]
 
     def _join_new(self, node: str, joining: list[tuple[int, str]]) -> None:

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from feedhub.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -21,6 +21,9 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             raise StoreError(f"{path}: made by a newer feedhub (schema {version})")
         if version < 1:
             _create_v1(db)
+        if version < 2:
+            # The digest of each entry as its source's feed last gave it (parse.raw_digest).
+            db.execute("ALTER TABLE entry_sources ADD COLUMN digest TEXT")
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
