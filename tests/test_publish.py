@@ -13,6 +13,7 @@ from conftest import write_config
 from feedhub.config import Config, load_config
 from feedhub.model import FetchResult, Polled, PollOutcome, Source
 from feedhub.parse import parse_feed
+from feedhub.paths import feed_file
 from feedhub.publish import files
 from feedhub.publish.build import changes_of, publish
 from feedhub.store import Store, from_iso
@@ -70,11 +71,12 @@ def test_incremental_publishes_write_exactly_what_a_full_build_writes(
     assert snapshot(config.output) == incremental
 
 
-def test_every_rename_is_durable_when_publish_returns_and_each_gzip_sibling_first(
+def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their_feed(
         hub: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch) -> None:
     config, store = hub
     publish(config, store)
     fill(config, store, 4)
+    existing = set(config.output.rglob("*.gz"))
     events: list[tuple[str, Path]] = []
     rename, sync = os.replace, files._fsync_dir
 
@@ -97,11 +99,25 @@ def test_every_rename_is_durable_when_publish_returns_and_each_gzip_sibling_firs
     def synced_between(folder: Path, start: int, end: int) -> bool:
         return ("sync", folder) in events[start + 1:end]
 
+    def index_of(path: Path) -> int:
+        return next(j for j, p in renamed if p == path)
+
     for i, path in renamed:
         assert synced_between(path.parent, i, len(events)), f"{path} is not durable"
-        if path.suffix == ".gz":
-            plain = next(j for j, p in renamed if p == path.with_suffix(""))
-            assert plain > i and synced_between(path.parent, i, plain), path
+    # A sibling replacing an older one is durable before its file changes; a new one needs no
+    # such care (if it is lost, the next publish sees it missing).
+    replaced = [(i, path) for i, path in renamed if path in existing]
+    assert any(path.name.endswith(".atom.gz") for _, path in replaced)
+    for i, path in replaced:
+        plain = index_of(path.with_suffix(""))
+        assert plain > i and synced_between(path.parent, i, plain), path
+    # A feed links its newest archive page: the page is durable before the feed changes.
+    archive = config.output / "archive"
+    pages = [(i, path) for i, path in renamed if archive in path.parents and path.suffix == ".atom"]
+    assert pages
+    for i, page in pages:
+        feed = config.output / feed_file(page.parent.relative_to(archive).parts)
+        assert synced_between(page.parent, i, index_of(feed)), page
     # One fsync of a folder serves every file renamed there before it.
     assert len(events) - len(renamed) < len(renamed)
 
@@ -112,7 +128,7 @@ def test_feed_entry_ids_are_the_newest_and_every_entry_from_a_sequence_number(
     source = config.sources[0]
     for i in range(7):
         poll(store, source, f"条目{i}", at=NOW + timedelta(minutes=i))
-    by_seq = [e.rowid for e in store.entries_by_seq(source.path, 1, 2**62)]  # newest first
+    by_seq = store.entry_ids_by_seq(source.path, 1, 2**62)  # newest first
     assert sorted(store.feed_entry_ids(source.path, 2, 7)) == sorted(by_seq[:2])
     assert sorted(store.feed_entry_ids(source.path, 2, 4)) == sorted(by_seq[:4])
     assert sorted(store.feed_entry_ids(source.path, 0, 1)) == sorted(by_seq)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +23,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_TYPE = "application/atom+xml"
 # An empty feed has no newest entry; a fixed date keeps it byte-identical across rebuilds.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+# In feedgen's pretty output, a line opening an <entry> child of the root.
+_ENTRY_LINE = re.compile(rb"\n  <entry[ >]")
 
 
 class _FeedExtension(BaseExtension):
@@ -93,10 +97,33 @@ def node_categories(paths: Sequence[NodePath]) -> list[str]:
     return list(seen)
 
 
-def render_atom(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
-    """The Atom document of one merged feed; the same inputs always give the same bytes."""
-    fg = FeedGenerator()
-    fg.register_extension("feedhub", _FeedExtension, _EntryExtension, atom=True, rss=False)
+def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str) -> list[bytes]:
+    """Each entry's ``<entry>`` element, indented and prefixed as it stands in a merged feed.
+
+    An entry's element depends on the entry and the hub only, never on the feed holding it, so
+    it is rendered once and spliced (:func:`render_frame`) into every feed and archive page
+    that holds it. Entries are rendered in one feedgen document and cut apart at the lines
+    that open an ``<entry>`` child of the root: a ``<`` in text or attribute values is always
+    escaped, so only an element can start such a line.
+    """
+    fg = _generator()
+    # The frame is cut away, but feedgen insists on these.
+    fg.id(base_url)
+    fg.title(hub_title)
+    fg.updated(EMPTY_FEED_UPDATED)
+    for e in entries:
+        _add_entry(fg, e, hub_title, base_url)
+    text = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=False)
+    bounds = [m.start() + 1 for m in _ENTRY_LINE.finditer(text)] + [text.rindex(b"</feed>")]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def render_frame(info: FeedInfo, updated: datetime) -> tuple[bytes, bytes]:
+    """The Atom document of one merged feed around its entries: the bytes before the first
+    :func:`render_entries` element and after the last. ``updated`` is the newest entry's
+    ``updated`` (:data:`EMPTY_FEED_UPDATED` without entries), so the same inputs always give
+    the same bytes."""
+    fg = _generator()
     fg.id(info.self_url)
     fg.title(info.title)
     fg.author({"name": info.hub_title, "uri": info.base_url})
@@ -106,28 +133,37 @@ def render_atom(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
     for rel, href in info.links:
         fg.link(href=href, rel=rel, **({} if rel == "hub" else {"type": ATOM_TYPE}))
     fg.feedhub.is_archive = info.is_archive
-    newest = max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
-    fg.updated(newest)
-    for e in entries:
-        fe = fg.add_entry(order="append")
-        fe.id(e.atom_id)
-        fe.title(e.title)
-        if e.link:
-            fe.link(href=e.link, rel="alternate", type="text/html")
-        fe.author({"name": e.author or info.hub_title})
-        fe.published(e.published)
-        fe.updated(e.updated)
-        categories = [{"term": name, "label": name, "scheme": info.base_url}
-                      for name in node_categories(e.node_paths)]
-        categories += [{"term": tag, "label": tag} for tag in e.categories]
-        if categories:
-            fe.category(categories)
-        if e.content:
-            fe.content(e.content, type="html")
-        if e.summary:
-            fe.summary(e.summary, type="html")
-        if not e.content and not e.summary and not e.link:
-            # RFC 4287 4.1.2: an entry with no alternate link must have content.
-            fe.content("", type="html")
-        fe.feedhub.entry = e
-    return fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    fg.updated(updated)
+    text = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    end = text.rindex(b"</feed>")
+    return text[:end], text[end:]
+
+
+def _generator() -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.register_extension("feedhub", _FeedExtension, _EntryExtension, atom=True, rss=False)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str) -> None:
+    fe = fg.add_entry(order="append")
+    fe.id(e.atom_id)
+    fe.title(e.title)
+    if e.link:
+        fe.link(href=e.link, rel="alternate", type="text/html")
+    fe.author({"name": e.author or hub_title})
+    fe.published(e.published)
+    fe.updated(e.updated)
+    categories = [{"term": name, "label": name, "scheme": base_url}
+                  for name in node_categories(e.node_paths)]
+    categories += [{"term": tag, "label": tag} for tag in e.categories]
+    if categories:
+        fe.category(categories)
+    if e.content:
+        fe.content(e.content, type="html")
+    if e.summary:
+        fe.summary(e.summary, type="html")
+    if not e.content and not e.summary and not e.link:
+        # RFC 4287 4.1.2: an entry with no alternate link must have content.
+        fe.content("", type="html")
+    fe.feedhub.entry = e

@@ -2,30 +2,36 @@
 
 Everything here is derived from the store. A full build (``changes=None``) renders every output;
 after a poll only the feeds of the nodes whose entries changed, their new archive pages and the
-posts of the changed entries are rendered. Every file goes through ``write_if_changed``, so
-identical bytes are never rewritten.
+posts of the changed entries are rendered. A file that already holds its bytes is never
+rewritten. Served files are written by ``publish.writer`` on worker threads while the next are
+rendered.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 
 from feedhub.config import Config
 from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
 from feedhub.publish import index, opml, posts
-from feedhub.publish.atom import FeedInfo, render_atom
-from feedhub.publish.files import holds, sync_folders, write_atomic, write_if_changed
+from feedhub.publish.atom import EMPTY_FEED_UPDATED, FeedInfo, render_frame
+from feedhub.publish.deflate import Document, Piece
+from feedhub.publish.files import sync_folders, write_if_changed
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
+from feedhub.publish.shared import SharedEntries
+from feedhub.publish.writer import Served, Writer, gzipped
 from feedhub.store import Store
 
-RENDERERS = {"atom": render_atom, "rss": render_rss, "json": render_json}
+# Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
+RENDERERS = {"rss": render_rss, "json": render_json}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,36 +76,15 @@ class PublishReport:
         self.unchanged += 1
         return False
 
-    def served(self, files: Sequence[tuple[Path, bytes]]) -> list[bool]:
-        """Like :meth:`note` for each (target, data), plus a gzip sibling for the server (and
-        nginx's gzip_static) to send to clients that accept it. gzip's timestamp is zeroed so
-        the bytes are stable. Returns, for each file, whether it was written."""
-        same = [holds(target, data) for target, data in files]
-        for (target, data), unchanged in zip(files, same, strict=True):
-            compressed = _gzipped(target)
-            if not unchanged or not compressed.exists():
-                # Level 1: a few percent larger than 6 at a quarter of the CPU, on every publish.
-                write_if_changed(compressed, gzip.compress(data, compresslevel=1, mtime=0),
-                                 self.unsynced)
-        # The siblings first, durably: a kill or a power cut between the two writes then
-        # leaves the plain file old, and the next publish redoes both, instead of a stale .gz
-        # nobody rewrites.
-        self.sync()
-        for (target, data), unchanged in zip(files, same, strict=True):
-            if unchanged:
-                self.unchanged += 1
-            else:
-                write_atomic(target, data, self.unsynced)
-                self.written.append(target)
-        return [not unchanged for unchanged in same]
+    def receive(self, served: Served) -> None:
+        """Add what a batch of served files did (see :mod:`feedhub.publish.writer`)."""
+        self.written += served.written
+        self.unchanged += served.unchanged
+        self.unsynced |= served.unsynced
 
     def sync(self) -> None:
         """Make every rename so far durable."""
         sync_folders(self.unsynced)
-
-
-def _gzipped(target: Path) -> Path:
-    return target.with_name(target.name + ".gz")
 
 
 def archive_file(path: NodePath, page: int) -> PurePosixPath:
@@ -165,10 +150,16 @@ def _publish(config: Config, store: Store, changes: Changes | None,
     chosen = list(tree.values()) if changes is None else [
         node for key, node in tree.items()
         if key in changes.nodes or not (config.output / atom_files[node.path]).exists()]
-    for node in chosen:
-        _publish_node(config, store, node, report, every_page=changes is None)
-    if changes is None or chosen:
-        _publish_directory(config, store, report, atom_files)
+    with Writer(report.receive) as writer:
+        archived, feed_urls = _publish_nodes(config, store, chosen, changes is None, report,
+                                             writer)
+        if changes is None or chosen:
+            _publish_directory(config, store, writer, atom_files)
+    # The pages are durable before the database says they are written.
+    report.sync()
+    for path, pages, page_size in archived:
+        store.set_archived_pages(path, pages, page_size)
+    report.changed_feeds += [feed_urls[p] for p in report.written if p in feed_urls]
     if changes is None:
         _remove_strays(config, report)
     if config.posts is not None:
@@ -178,8 +169,74 @@ def _publish(config: Config, store: Store, changes: Changes | None,
             _delete(config.posts / relative, report)
 
 
-def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishReport,
-                  every_page: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """An archive page to write, and its entries, newest first."""
+
+    node: FeedNode
+    number: int
+    ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """A node's subscription documents to write, one per format. They hold its newest
+    entries, plus every entry not yet in one of its ``pages`` full archive pages, so that the
+    archive walk from them reaches every entry."""
+
+    node: FeedNode
+    pages: int
+    ids: list[int]
+
+
+# Documents are written in this order: (newest entry id so far in the node, feed after pages,
+# node, page number).
+_Work = tuple[tuple[int, int, int, int], _Page | _Feed]
+# A node's archive bookkeeping for the database: path, full pages, page size.
+_Archived = tuple[NodePath, int, int]
+
+
+def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_page: bool,
+                   report: PublishReport,
+                   writer: Writer) -> tuple[list[_Archived], dict[Path, str]]:
+    """Hand the archive pages and subscription feeds of ``nodes`` to ``writer``. Returns the
+    archive bookkeeping that changed, for the database once the pages are durable, and the
+    URL of each feed file.
+
+    Documents are rendered in the order of the newest entry they hold (a node's pages in
+    order, then its feed). The documents of every node holding the same entries then come
+    close together: a full build renders most entries once (publish.shared).
+    """
+    work: list[_Work] = []
+    archived: list[_Archived] = []
+    for rank, node in enumerate(nodes):
+        node_work, bookkeeping = _node_work(config, store, node, rank, every_page, report)
+        work += node_work
+        archived += bookkeeping
+    shared = SharedEntries(config.title, config.base_url, writer.deflate)
+    pages: dict[NodePath, list[Future[Served]]] = {}
+    feed_urls: dict[Path, str] = {}
+    for _, item in sorted(work, key=itemgetter(0)):
+        if isinstance(item, _Page):
+            target = config.output / archive_file(item.node.path, item.number)
+            held = shared.get(item.ids, store.entries_by_id, packed=True)
+            head, tail = render_frame(
+                _archive_info(config, item.node, item.number),
+                max((e.updated for e in held), default=EMPTY_FEED_UPDATED))
+            page = Document((Piece(head), *(e.piece for e in held), Piece(tail)))
+            pages.setdefault(item.node.path, []).append(writer.submit([(target, page)]))
+        else:
+            files = _feed_files(config, store, item, shared)
+            feed_urls |= {target: url for target, _, url in files}
+            # The feed links the newest page: that page is durable before the feed is renamed.
+            writer.submit([(target, document) for target, document, _ in files],
+                          after=pages.pop(item.node.path, []))
+    return archived, feed_urls
+
+
+def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,
+               report: PublishReport) -> tuple[list[_Work], list[_Archived]]:
+    """What to write for one node, and its archive bookkeeping if that changes."""
     per_page = config.publish.entries
     full_pages = store.node_size(node.path) // per_page
     # Archive pages never change once full. After a poll only the pages that filled since the
@@ -192,30 +249,46 @@ def _publish_node(config: Config, store: Store, node: FeedNode, report: PublishR
         done = 0
     elif every_page:
         done = 0
-    for page in range(done + 1, full_pages + 1):
-        target = config.output / archive_file(node.path, page)
-        if target.exists() and size == per_page:
+    work: list[_Work] = []
+    newest = 0
+    for number in range(done + 1, full_pages + 1):
+        if size == per_page and (config.output / archive_file(node.path, number)).exists():
             continue
-        entries = store.entries_by_seq(node.path, (page - 1) * per_page + 1, page * per_page)
-        report.served([(target, render_atom(_archive_info(config, node, page), entries))])
-    if (full_pages, per_page) != (done, size):
-        # The pages are durable before the database, and the feed linking them, say so.
-        report.sync()
-        store.set_archived_pages(node.path, full_pages, per_page)
-    # The subscription document: the newest entries, plus every entry not yet in a full
-    # archive page, so that the archive walk from here reaches every entry.
+        ids = store.entry_ids_by_seq(node.path, (number - 1) * per_page + 1, number * per_page)
+        newest = max(newest, *ids, 0)
+        work.append(((newest, 0, rank, number), _Page(node, number, ids)))
     ids = store.feed_entry_ids(node.path, per_page, full_pages * per_page + 1)
-    entries = _newest_first(store.entries_by_id(ids))
-    info = feed_info(config, node, full_pages)
-    files = {ext: feed_file(node.path, ext) for ext in config.publish.formats}
-    written = report.served([(config.output / relative, RENDERERS[ext](info, entries))
-                             for ext, relative in files.items()])
-    report.changed_feeds += [url_for(config.base_url, relative)
-                             for relative, changed in zip(files.values(), written, strict=True)
-                             if changed]
+    work.append(((max(newest, *ids, 0), 1, rank, 0), _Feed(node, full_pages, ids)))
+    changed = (full_pages, per_page) != (done, size)
+    return work, [(node.path, full_pages, per_page)] if changed else []
 
 
-def _publish_directory(config: Config, store: Store, report: PublishReport,
+def _feed_files(config: Config, store: Store, feed: _Feed,
+                shared: SharedEntries) -> list[tuple[Path, Document, str]]:
+    """A node's subscription documents: (target, document, URL) for each format."""
+    entries = _newest_first(store.entries_by_id(feed.ids))
+    info = feed_info(config, feed.node, feed.pages)
+    files = []
+    for ext in config.publish.formats:
+        data = (_atom_feed(info, entries, shared) if ext == "atom"
+                else RENDERERS[ext](info, entries))
+        relative = feed_file(feed.node.path, ext)
+        files.append((config.output / relative, Document.of(data),
+                      url_for(config.base_url, relative)))
+    return files
+
+
+def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries) -> bytes:
+    by_id = {e.rowid: e for e in entries}
+    held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
+    head, tail = render_frame(info, max((e.updated for e in entries),
+                                        default=EMPTY_FEED_UPDATED))
+    # In one piece: a feed is fetched over and over, and compressed whole its gzip sibling is
+    # an eighth smaller than from pieces compressed apart.
+    return b"".join([head, *(e.piece.raw for e in held), tail])
+
+
+def _publish_directory(config: Config, store: Store, writer: Writer,
                        atom_files: dict[NodePath, PurePosixPath]) -> None:
     """The files that list the feeds: opml.xml, sources.opml and index.html."""
     out = config.output
@@ -229,12 +302,13 @@ def _publish_directory(config: Config, store: Store, report: PublishReport,
             site_link=sites.get(node.source.id) if node.source else None)
         for node in config.nodes
     ]
-    report.served([
-        (out / "opml.xml", opml.render_feeds_opml(config.title, config.base_url, config.tree,
-                                                  urls)),
-        (out / "sources.opml", opml.render_sources_opml(config.title, config.tree)),
-        (out / "index.html", index.render_index(config.title, config.base_url, summaries,
-                                                config.publish.formats, urls)),
+    writer.submit([
+        (out / "opml.xml", Document.of(opml.render_feeds_opml(config.title, config.base_url,
+                                                              config.tree, urls))),
+        (out / "sources.opml", Document.of(opml.render_sources_opml(config.title,
+                                                                    config.tree))),
+        (out / "index.html", Document.of(index.render_index(
+            config.title, config.base_url, summaries, config.publish.formats, urls))),
     ])
 
 
@@ -243,7 +317,7 @@ def _remove_strays(config: Config, report: PublishReport) -> None:
     published, so nothing the config dropped stays subscribable."""
     out = config.output
     wanted = {out / feed_file(n.path, ext) for n in config.nodes for ext in config.publish.formats}
-    wanted |= {p.with_name(p.name + ".gz") for p in wanted}
+    wanted |= {gzipped(p) for p in wanted}
     archives = {(out / archive_file(n.path, 1)).parent for n in config.nodes}
     for candidate in [*(out / "feeds").rglob("*"), out / "all.rss", out / "all.json",
                       out / "all.rss.gz", out / "all.json.gz"]:

@@ -112,12 +112,11 @@ class Store(Entries):
             self.db.execute("UPDATE nodes SET archived_pages=?, page_size=? WHERE node=?",
                             [pages, page_size, path_str(node)])
 
-    def entries_by_seq(self, node: NodePath, first: int, last: int) -> list[StoredEntry]:
+    def entry_ids_by_seq(self, node: NodePath, first: int, last: int) -> list[int]:
         """The node's entries with sequence numbers in [first, last], newest first."""
-        ids = [r[0] for r in self.db.execute(
+        return [r[0] for r in self.db.execute(
             "SELECT entry_id FROM entry_nodes WHERE node=? AND seq BETWEEN ? AND ? "
             "ORDER BY seq DESC", [path_str(node), first, last])]
-        return self.entries_by_id(ids)
 
     def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
         """For every node: how many entries it holds now, and the newest one's date."""

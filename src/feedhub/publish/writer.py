@@ -1,0 +1,128 @@
+"""Served files, each with a gzip sibling, written by a few threads while the next are rendered.
+
+Rendering is Python and holds the GIL; compressing, writing and fsyncing mostly release it. So
+the publishing thread renders and hands each batch of files to :class:`Writer`, whose workers
+compress and write them meanwhile. Results come back in the order batches were handed over,
+so a report lists files in the same order from one run to the next.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from feedhub.publish.deflate import Document, deflated
+from feedhub.publish.files import holds, sync_folders, write_atomic, write_if_changed
+
+# One per core for compressing, which also lets fsyncs wait on the disk side by side; beyond
+# four they mostly queue on the disk.
+WORKERS = min(4, os.cpu_count() or 1)
+# Batches handed over but not written yet, each holding its bytes: this bounds the memory.
+PENDING = 4 * WORKERS
+
+
+@dataclass(slots=True)
+class Served:
+    """What writing one batch of served files did."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    unsynced: set[Path] = field(default_factory=set)  # folders with renames not durable yet
+
+
+def gzipped(target: Path) -> Path:
+    """Where the gzip sibling of ``target`` is, for the server (and nginx's gzip_static) to
+    send to clients that accept it."""
+    return target.with_name(target.name + ".gz")
+
+
+def serve(files: Sequence[tuple[Path, Document]],
+          after: Sequence[Future[Served]] = ()) -> Served:
+    """Write each (target, document) unless the target holds its bytes, and the target's gzip
+    sibling unless it is there and the target unchanged; once ``after`` are written and
+    durable, when given.
+
+    A sibling that replaces an older one is made durable before its target is renamed: a kill
+    or a power cut between the two then leaves the target old, and the next publish redoes
+    both, instead of a stale sibling nobody rewrites. A new sibling needs no such care: if it
+    is lost, the next publish sees it missing and writes it.
+    """
+    earlier_folders: set[Path] = set()
+    for earlier in after:
+        earlier_folders |= earlier.result().unsynced
+    sync_folders(earlier_folders)
+    plain = [(target, document.raw()) for target, document in files]
+    same = [holds(target, data) for target, data in plain]
+    unsynced: set[Path] = set()
+    replaced = False
+    for (target, document), unchanged in zip(files, same, strict=True):
+        compressed = gzipped(target)
+        existed = compressed.exists()
+        if not (unchanged and existed):
+            written = write_if_changed(compressed, document.gzip(), unsynced)
+            replaced |= written and existed
+    if replaced:
+        sync_folders(unsynced)
+    served = Served()
+    for (target, data), unchanged in zip(plain, same, strict=True):
+        if unchanged:
+            served.unchanged += 1
+        else:
+            write_atomic(target, data, unsynced)
+            served.written.append(target)
+    served.unsynced = unsynced
+    return served
+
+
+class Writer:
+    """Hands batches of served files to worker threads; ``receive`` gets each batch's
+    :class:`Served`, in the order the batches were handed over, on the calling thread."""
+
+    def __init__(self, receive: Callable[[Served], None]) -> None:
+        self._receive = receive
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="publish")
+        self._pending: deque[Future[Served]] = deque()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        """Wait for every batch handed over and pass on what each did; then raise the first
+        failure, unless the caller is failing already. Batches that succeeded are passed on
+        either way, so that what they wrote is made durable."""
+        failure: BaseException | None = None
+        with self._pool:
+            while self._pending:
+                future = self._pending.popleft()
+                problem = future.exception()
+                if problem is None:
+                    self._receive(future.result())
+                elif failure is None:
+                    failure = problem
+        if failure is not None and error is None:
+            raise failure
+
+    def deflate(self, raw: bytes) -> Future[bytes]:
+        """:func:`feedhub.publish.deflate.deflated` of ``raw``, by a worker: for a piece many
+        documents share, handed over before the first of them."""
+        return self._pool.submit(deflated, raw)
+
+    def submit(self, files: Sequence[tuple[Path, Document]],
+               after: Sequence[Future[Served]] = ()) -> Future[Served]:
+        """Write ``files`` (see :func:`serve`) once the batches ``after`` are durable.
+
+        ``after`` must have been handed over before, like the pieces of ``files`` made ahead
+        (:meth:`deflate`): workers take their work in order, so a batch waits only for work
+        that is being done or is done.
+        """
+        while len(self._pending) >= PENDING:
+            self._receive(self._pending.popleft().result())
+        future = self._pool.submit(serve, files, after)
+        self._pending.append(future)
+        return future

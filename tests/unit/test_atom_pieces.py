@@ -1,0 +1,114 @@
+"""Atom documents spliced from entries rendered once; gzip files of pieces compressed apart."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from concurrent.futures import Future
+from dataclasses import replace
+
+import feedparser
+from lxml import etree
+
+from feedhub.model import StoredEntry
+from feedhub.publish.atom import (
+    ATOM_NS,
+    EMPTY_FEED_UPDATED,
+    HISTORY_NS,
+    render_entries,
+    render_frame,
+)
+from feedhub.publish.deflate import Document, Piece, deflated
+from feedhub.publish.shared import SharedEntries
+from samples import BASE, INFO, NEWEST, OLDEST, WITH_SUMMARY, make_entry
+
+ENTRIES = [NEWEST, WITH_SUMMARY, OLDEST]
+# Text that looks like the line opening an entry, in every place text can be.
+TRICKY = make_entry(rowid=9, atom_id="tag:x,2024:\n  <entry>", title="\n  <entry xml:lang='x'>",
+                    content="<p>a</p>\n  <entry>\n  </entry>", summary="\n  <entry>",
+                    author="\n  <entry ", categories=("\n  <entry>",))
+
+
+def _document(entries: list[StoredEntry], archive: bool = False) -> bytes:
+    info = replace(INFO, is_archive=archive)
+    head, tail = render_frame(info, max((e.updated for e in entries), default=EMPTY_FEED_UPDATED))
+    return b"".join([head, *render_entries(entries, INFO.hub_title, BASE), tail])
+
+
+def _done(value: bytes) -> Future[bytes]:
+    future: Future[bytes] = Future()
+    future.set_result(value)
+    return future
+
+
+def test_an_entry_renders_the_same_whatever_it_is_rendered_with() -> None:
+    together = render_entries([*ENTRIES, TRICKY], INFO.hub_title, BASE)
+    apart = [piece for e in [*ENTRIES, TRICKY] for piece in render_entries([e], INFO.hub_title,
+                                                                          BASE)]
+    assert together == apart
+    assert len(together) == 4
+
+
+def test_spliced_document_is_atom_with_every_entry_in_order() -> None:
+    data = _document([*ENTRIES, TRICKY], archive=True)
+    root = etree.fromstring(data)
+    entries = root.findall(f"{{{ATOM_NS}}}entry")
+    assert [(e.findtext(f"{{{ATOM_NS}}}id"), e.findtext(f"{{{ATOM_NS}}}title"))
+            for e in entries] == [(e.atom_id, e.title) for e in [*ENTRIES, TRICKY]]
+    assert root.find(f"{{{HISTORY_NS}}}archive") is not None
+    assert root.findtext(f"{{{ATOM_NS}}}updated") == WITH_SUMMARY.updated.isoformat()
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo
+    assert len(parsed.entries) == 4
+
+
+def test_an_empty_feed_is_its_frame() -> None:
+    root = etree.fromstring(_document([]))
+    assert root.findall(f"{{{ATOM_NS}}}entry") == []
+    assert root.findtext(f"{{{ATOM_NS}}}updated") == EMPTY_FEED_UPDATED.isoformat()
+
+
+def test_gzip_of_pieces_is_the_document_whether_compressed_ahead_or_not() -> None:
+    raw = [b"<feed>", "正文".encode() * 5000, b"", b"x" * 70000, b"</feed>\n"]
+    ahead = Document(tuple(Piece(p, _done(deflated(p))) for p in raw))
+    later = Document(tuple(Piece(p) for p in raw))
+    assert ahead.raw() == later.raw() == b"".join(raw)
+    assert ahead.gzip() == later.gzip()
+    assert gzip.decompress(ahead.gzip()) == b"".join(raw)
+    assert zlib.decompress(ahead.gzip(), wbits=31) == b"".join(raw)
+    assert gzip.decompress(Document(()).gzip()) == b""
+
+
+def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
+    reads: list[list[int]] = []
+    stored = {e.rowid: e for e in [*ENTRIES, make_entry(rowid=7, title="七")]}
+
+    def read(ids: list[int]) -> list[StoredEntry]:
+        reads.append(ids)
+        return [stored[i] for i in ids if i in stored]  # 404 is gone
+
+    packs: list[bytes] = []
+
+    def pack(raw: bytes) -> Future[bytes]:
+        packs.append(raw)
+        return _done(deflated(raw))
+
+    shared = SharedEntries(INFO.hub_title, BASE, pack)
+    first = shared.get([3, 2, 404], read)
+    second = shared.get([1, 2, 3], read, packed=True)
+    third = shared.get([3], read, packed=True)
+    assert reads == [[3, 2, 404], [1]]
+    assert [e.updated for e in first] == [NEWEST.updated, WITH_SUMMARY.updated]
+    assert [e.piece.packed for e in first] == [None, None]  # feeds only: compressed whole
+    assert [e.piece.raw for e in second] == render_entries(
+        [OLDEST, WITH_SUMMARY, NEWEST], INFO.hub_title, BASE)
+    assert packs == [e.piece.raw for e in second]  # each compressed once
+    assert third[0].piece.packed is second[2].piece.packed
+
+    tiny = SharedEntries(INFO.hub_title, BASE, lambda raw: _done(deflated(raw)), budget=1)
+    reads.clear()
+    assert len(tiny.get([1, 2], read)) == 2  # a document gets all its entries, budget or not
+    tiny.get([7], read)
+    tiny.get([1], read)
+    assert reads == [[1, 2], [7], [1]]
+

@@ -1,0 +1,43 @@
+"""Served files and their gzip siblings, written by worker threads."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from feedhub.publish.deflate import Document
+from feedhub.publish.writer import Served, Writer, gzipped, serve
+
+
+def test_serve_writes_each_file_and_its_sibling_and_leaves_the_same_bytes_alone(
+        tmp_path: Path) -> None:
+    a, b = tmp_path / "feeds" / "a.atom", tmp_path / "b.json"
+    first = serve([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    assert first.written == [a, b]
+    assert gzip.decompress(gzipped(a).read_bytes()) == b"<a/>"
+    assert first.unsynced == {a.parent, b.parent}
+
+    gzipped(b).unlink()
+    before = a.stat().st_mtime_ns, b.stat().st_mtime_ns
+    again = serve([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    assert again.written == [] and again.unchanged == 2
+    assert (a.stat().st_mtime_ns, b.stat().st_mtime_ns) == before
+    assert gzip.decompress(gzipped(b).read_bytes()) == b"{}"  # a missing sibling comes back
+
+    changed = serve([(a, Document.of(b"<b/>"))])
+    assert changed.written == [a] and a.read_bytes() == b"<b/>"
+    assert gzip.decompress(gzipped(a).read_bytes()) == b"<b/>"
+
+
+def test_writer_passes_results_on_in_order_and_raises_a_failure_after_the_rest(
+        tmp_path: Path) -> None:
+    received: list[Served] = []
+    (tmp_path / "taken.atom").mkdir()  # a file cannot replace a folder
+    with pytest.raises(OSError), Writer(received.append) as writer:
+        first = writer.submit([(tmp_path / "1.atom", Document.of(b"1"))])
+        writer.submit([(tmp_path / "taken.atom", Document.of(b"x"))])
+        writer.submit([(tmp_path / "2.atom", Document.of(b"2"))], after=[first])
+    assert [s.written for s in received] == [[tmp_path / "1.atom"], [tmp_path / "2.atom"]]
+    assert (tmp_path / "2.atom").read_bytes() == b"2"
