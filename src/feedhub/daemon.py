@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import fcntl
+import heapq
 import logging
 import os
 import random
@@ -15,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from feedhub.config import Config, load_config
@@ -38,6 +38,9 @@ START_SPREAD = 5.0  # seconds over which overdue sources start at launch
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish on SIGTERM
 CONFIG_CHECK = 2.0  # seconds between looks at the config file
 STALE_MARGIN = 600.0  # seconds a due poll may be late before /healthz says 503
+POLLS_PER_CONNECTION = 4  # polls in flight per allowed connection (the rest are in the database
+# or parsing); due sources beyond that wait in the queue, costing a heap entry, not a coroutine
+POLL_JOB = "poll-due"  # the scheduler's one job: fires when the earliest queued source is due
 
 
 def acquire_lock(database: Path) -> IO[str]:
@@ -58,6 +61,47 @@ def acquire_lock(database: Path) -> IO[str]:
     return handle
 
 
+class DueQueue:
+    """Each source's next poll time, earliest first: a heap in place of a scheduler job per
+    source. Putting a source again replaces its time; the superseded heap entry is skipped."""
+
+    def __init__(self) -> None:
+        self._when: dict[str, datetime] = {}  # the current time of each queued source
+        self._heap: list[tuple[datetime, str]] = []  # also holds superseded times until popped
+
+    def __contains__(self, source_id: object) -> bool:
+        return source_id in self._when
+
+    def put(self, source_id: str, when: datetime) -> None:
+        """Queue ``source_id`` for ``when``, replacing the time it had."""
+        self._when[source_id] = when
+        heapq.heappush(self._heap, (when, source_id))
+        if len(self._heap) > 2 * len(self._when) + 64:
+            # Rescheduled sources leave superseded entries behind; this bounds them.
+            self._heap = [(w, s) for s, w in self._when.items()]
+            heapq.heapify(self._heap)
+
+    def discard(self, source_id: str) -> None:
+        """Forget ``source_id`` if it is queued."""
+        self._when.pop(source_id, None)
+
+    def earliest(self) -> datetime | None:
+        """The earliest time queued, or None when the queue is empty."""
+        heap = self._heap
+        while heap and self._when.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def pop_due(self, now: datetime) -> str | None:
+        """Take the source due earliest, if it is due by ``now``."""
+        when = self.earliest()
+        if when is None or when > now:
+            return None
+        _, source_id = heapq.heappop(self._heap)
+        del self._when[source_id]
+        return source_id
+
+
 class Daemon:
     """Polls every source on its own schedule, publishes what changed, and serves the output."""
 
@@ -68,6 +112,9 @@ class Daemon:
         self.metrics = Metrics()
         self.dirty: list[PollOutcome] = []  # polls whose changes are not published yet
         self.inflight: set[asyncio.Task[Any]] = set()
+        self.queue = DueQueue()
+        self.polling: set[str] = set()  # ids of the sources being polled now
+        self.poll_slots = config.polling.concurrency * POLLS_PER_CONNECTION
         self.stopping = asyncio.Event()
         self.publish_wanted = asyncio.Event()
         self.started = utcnow()
@@ -100,10 +147,10 @@ class Daemon:
                      config.server.port)
             publisher = asyncio.create_task(self._publisher())
             async with Fetcher(fetch_policy(config)) as self.fetcher:
+                self.scheduler.start()
                 await self._schedule_all()
                 self.scheduler.add_job(self._watch_config, "interval", id="watch-config",
                                        seconds=CONFIG_CHECK, max_instances=1)
-                self.scheduler.start()
                 await self.stopping.wait()
                 log.info("stopping")
                 self.scheduler.shutdown(wait=False)
@@ -131,39 +178,69 @@ class Daemon:
     async def _schedule_all(self) -> None:
         assert self.db is not None
         now = utcnow()
-        sources = list(self.sources.values())
-        states = [await self.db.call(self.db.store.state, s.id) for s in sources]
-        overdue = [s for s, st in zip(sources, states, strict=True)
-                   if st.state != "gone" and (st.next_poll is None
-                                              or from_iso(st.next_poll) <= now)]
-        for i, source in enumerate(overdue):
-            delay = first_poll_delay(i, len(overdue), min(START_SPREAD, source.interval))
-            self._schedule(source.id, now + timedelta(seconds=delay))
-        started = {s.id for s in overdue}
-        for source, state in zip(sources, states, strict=True):
-            if source.id not in started and state.next_poll and state.state != "gone":
-                self._schedule(source.id, from_iso(state.next_poll))
+        overdue: list[str] = []
+        for source_id in self.sources:
+            state = await self.db.call(self.db.store.state, source_id)
+            if state.state == "gone":
+                continue
+            if state.next_poll is None or from_iso(state.next_poll) <= now:
+                overdue.append(source_id)
+            else:
+                self._schedule(source_id, from_iso(state.next_poll))
+        for i, source_id in enumerate(overdue):
+            delay = first_poll_delay(i, len(overdue),
+                                     min(START_SPREAD, self.sources[source_id].interval))
+            self._schedule(source_id, now + timedelta(seconds=delay))
 
     def _schedule(self, source_id: str, when: datetime) -> None:
-        # Jobs carry the id, not the Source: a reload may change the source before it runs.
-        self.scheduler.add_job(self._poll_job, "date", run_date=when, args=[source_id],
-                               id=source_id, replace_existing=True, misfire_grace_time=None)
+        # The queue holds the id, not the Source: a reload may change the source before it runs.
+        self.queue.put(source_id, when)
+        self._arm(when)
 
-    async def _poll_job(self, source_id: str) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self.inflight.add(task)
-        try:
-            await self._poll(source_id)
-        finally:
-            if task is not None:
-                self.inflight.discard(task)
+    def _arm(self, when: datetime) -> None:
+        """Make the poll job fire by ``when``."""
+        job = self.scheduler.get_job(POLL_JOB)
+        if job is None or when < job.next_run_time:
+            # Starting polls is quick and harmless to repeat: a firing must never be skipped
+            # because the previous one's bookkeeping is not finished.
+            self.scheduler.add_job(self._poll_due, "date", run_date=when, id=POLL_JOB,
+                                   replace_existing=True, misfire_grace_time=None,
+                                   max_instances=1000)
+
+    async def _poll_due(self) -> None:
+        self._start_due()
+
+    def _start_due(self) -> None:
+        """Start the due polls there are slots for; a finishing poll calls this again."""
+        now = datetime.now(UTC)
+        while len(self.polling) < self.poll_slots and not self.stopping.is_set():
+            source_id = self.queue.pop_due(now)
+            if source_id is None:
+                break
+            if source_id not in self.polling:
+                # (One already being polled was changed by a reload: its poll reschedules it.)
+                self.polling.add(source_id)
+                self._spawn(self._poll(source_id))
+        next_due = self.queue.earliest()
+        if next_due is not None and next_due > now:
+            self._arm(next_due)
 
     async def _poll(self, source_id: str) -> None:
-        assert self.db is not None and self.fetcher is not None
         source = self.sources.get(source_id)
-        if source is None or self.stopping.is_set():
-            return  # removed by a reload, or shutting down
+        try:
+            if source is not None:
+                await self._poll_source(source)
+        except Exception:
+            # A bug while handling one source must not end its polling for good.
+            log.exception("%s: poll failed unexpectedly", source_id)
+            self._schedule(source_id,
+                           utcnow() + timedelta(seconds=self.config.polling.min_interval))
+        finally:
+            self.polling.discard(source_id)
+        self._start_due()
+
+    async def _poll_source(self, source: Source) -> None:
+        assert self.db is not None and self.fetcher is not None
         skip = await skip_reason(self.db, source, utcnow())
         if skip is not None:
             log.info("%s: skipped: %s", source.id, skip.reason)
@@ -173,22 +250,18 @@ class Daemon:
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
                 self._schedule(source.id, skip.until + timedelta(seconds=spread))
             return
-        try:
-            outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
-        except Exception:
-            # A bug while handling one source must not end its polling for good.
-            log.exception("%s: poll failed unexpectedly", source.id)
-            self._schedule(source.id,
-                           utcnow() + timedelta(seconds=self.config.polling.min_interval))
-            return
+        outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
         self.last_poll = utcnow()
         self.metrics.poll(outcome)
         self.metrics.last_poll.set_to_current_time()
         state = await self.db.call(self.db.store.state, source.id)
-        # A reload during the poll that changed this source has scheduled it anew already.
-        if (state.next_poll and state.state != "gone" and not self.stopping.is_set()
-                and self.sources.get(source.id) == source):
-            self._schedule(source.id, from_iso(state.next_poll))
+        current = self.sources.get(source.id)
+        if current == source:
+            if state.next_poll and state.state != "gone":
+                self._schedule(source.id, from_iso(state.next_poll))
+        elif current is not None and source.id not in self.queue:
+            # A reload changed it during the poll, and its new first poll came due meanwhile.
+            self._schedule(source.id, utcnow())
         if outcome.changed_nodes or outcome.removed_posts:
             self.dirty.append(outcome)
             self.publish_wanted.set()
@@ -259,8 +332,7 @@ class Daemon:
         await self.db.call(self.db.store.sync_sources, self.config.sources)
         removed = before.keys() - after.keys()
         for source_id in removed:
-            with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job(source_id)
+            self.queue.discard(source_id)
         # New sources, and changed ones (interval, filters, URL), are polled at once.
         touched = [sid for sid in after if sid not in before or after[sid] != before[sid]]
         now = utcnow()
