@@ -281,7 +281,8 @@ class _Reader:
         for child in channel:
             name = _name(child, self.atom_mode)
             if name == "item":
-                entries.append(self._rss_item(child, self._lang(child, lang)))
+                entries.append(self._entry(child, self._lang(child, lang), _RSS_ITEM,
+                                           _SINGULAR_RSS))
             else:
                 self._channel_element(feed, name, child, self._lang(child, lang))
         return RawFeed(version, feed, entries)
@@ -293,16 +294,18 @@ class _Reader:
             raise Refused
         handler(self, feed, el, lang)
 
-    def _rss_item(self, item: lxml.etree._Element, lang: str | None) -> dict[str, Any]:
+    def _entry(self, element: lxml.etree._Element, lang: str | None,
+               handlers: Mapping[str, Handler], singular: frozenset[str]) -> dict[str, Any]:
+        """An RSS item or Atom entry, by the format's element handlers."""
         entry = _Context(in_entry=True)
         seen: set[str] = set()
-        for child in item:
+        for child in element:
             name = _name(child, self.atom_mode)
-            if name in _SINGULAR_RSS:
+            if name in singular:
                 if name in seen:
                     raise Refused  # feedparser's handling of a repeat depends on its state
                 seen.add(name)
-            handler = _RSS_ITEM.get(name)
+            handler = handlers.get(name)
             if handler is None:
                 raise Refused
             handler(self, entry, child, self._lang(child, lang))
@@ -321,28 +324,13 @@ class _Reader:
             name = _name(child, self.atom_mode)
             child_lang = self._lang(child, lang)
             if name == "entry":
-                entries.append(self._atom_entry(child, child_lang))
+                entries.append(self._entry(child, child_lang, _ATOM_ENTRY, _SINGULAR_ATOM))
             else:
                 handler = _ATOM_FEED.get(name)
                 if handler is None:
                     raise Refused
                 handler(self, feed, child, child_lang)
         return RawFeed("atom10", feed, entries)
-
-    def _atom_entry(self, entry_el: lxml.etree._Element, lang: str | None) -> dict[str, Any]:
-        entry = _Context(in_entry=True)
-        seen: set[str] = set()
-        for child in entry_el:
-            name = _name(child, self.atom_mode)
-            if name in _SINGULAR_ATOM:
-                if name in seen:
-                    raise Refused
-                seen.add(name)
-            handler = _ATOM_ENTRY.get(name)
-            if handler is None:
-                raise Refused
-            handler(self, entry, child, self._lang(child, lang))
-        return entry
 
     # -- element handlers (shared by both formats where feedparser's rules are shared) -----
 
