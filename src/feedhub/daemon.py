@@ -177,9 +177,10 @@ class Daemon:
 
     async def _schedule_all(self) -> None:
         assert self.db is not None
+        sources = self.sources  # a SIGHUP reload may replace it meanwhile
         now = utcnow()
         overdue: list[str] = []
-        for source_id in self.sources:
+        for source_id in sources:
             state = await self.db.call(self.db.store.state, source_id)
             if state.state == "gone":
                 continue
@@ -188,8 +189,8 @@ class Daemon:
             else:
                 self._schedule(source_id, from_iso(state.next_poll))
         for i, source_id in enumerate(overdue):
-            delay = first_poll_delay(i, len(overdue),
-                                     min(START_SPREAD, self.sources[source_id].interval))
+            spread = min(START_SPREAD, sources[source_id].interval)
+            delay = first_poll_delay(i, len(overdue), spread)
             self._schedule(source_id, now + timedelta(seconds=delay))
 
     def _schedule(self, source_id: str, when: datetime) -> None:
@@ -199,6 +200,8 @@ class Daemon:
 
     def _arm(self, when: datetime) -> None:
         """Make the poll job fire by ``when``."""
+        if self.stopping.is_set():
+            return
         job = self.scheduler.get_job(POLL_JOB)
         if job is None or when < job.next_run_time:
             # Starting polls is quick and harmless to repeat: a firing must never be skipped
@@ -229,7 +232,7 @@ class Daemon:
         source = self.sources.get(source_id)
         try:
             if source is not None:
-                await self._poll_source(source)
+                await self._poll_source(source_id, source)
         except Exception:
             # A bug while handling one source must not end its polling for good.
             log.exception("%s: poll failed unexpectedly", source_id)
@@ -239,29 +242,31 @@ class Daemon:
             self.polling.discard(source_id)
         self._start_due()
 
-    async def _poll_source(self, source: Source) -> None:
+    async def _poll_source(self, source_id: str, source: Source) -> None:
+        # Queued under ``source_id``, the key of ``self.sources``: ``source.id`` would be a new
+        # string on every poll.
         assert self.db is not None and self.fetcher is not None
         skip = await skip_reason(self.db, source, utcnow())
         if skip is not None:
-            log.info("%s: skipped: %s", source.id, skip.reason)
+            log.info("%s: skipped: %s", source_id, skip.reason)
             self.metrics.polls.labels("skipped").inc()
             if skip.until is not None:
                 # Spread the sources that waited on one host, so they do not all return at once.
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
-                self._schedule(source.id, skip.until + timedelta(seconds=spread))
+                self._schedule(source_id, skip.until + timedelta(seconds=spread))
             return
         outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
         self.last_poll = utcnow()
         self.metrics.poll(outcome)
         self.metrics.last_poll.set_to_current_time()
-        state = await self.db.call(self.db.store.state, source.id)
-        current = self.sources.get(source.id)
+        state = await self.db.call(self.db.store.state, source_id)
+        current = self.sources.get(source_id)
         if current == source:
             if state.next_poll and state.state != "gone":
-                self._schedule(source.id, from_iso(state.next_poll))
-        elif current is not None and source.id not in self.queue:
+                self._schedule(source_id, from_iso(state.next_poll))
+        elif current is not None and source_id not in self.queue:
             # A reload changed it during the poll, and its new first poll came due meanwhile.
-            self._schedule(source.id, utcnow())
+            self._schedule(source_id, utcnow())
         if outcome.changed_nodes or outcome.removed_posts:
             self.dirty.append(outcome)
             self.publish_wanted.set()
