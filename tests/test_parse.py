@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedhub.errors import ParseError
-from feedhub.parse import parse_feed
+from feedhub.parse import parse_feed, raw_digest
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SRC_URL = "https://feeds.example/rss"
@@ -205,3 +205,68 @@ def test_control_characters_never_reach_titles() -> None:
     body = rss("<item><guid>g</guid><title>a\x7f b\u0090 c</title></item>").encode()
     (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
     assert entry.title == "a b c"
+
+
+def test_an_entry_without_title_is_titled_by_its_text() -> None:
+    body = rss("<item><guid>g1</guid><description>&lt;p&gt;正文 &lt;b&gt;第一句&lt;/b&gt;。"
+               "&lt;/p&gt;</description></item>").encode("utf-8")
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.title == "正文 第一句。"
+
+
+def test_an_entry_without_id_or_link_is_keyed_by_its_title_and_text() -> None:
+    def key(description: str) -> str:
+        body = rss(f"<item><title>同一标题</title><description>{description}</description>"
+                   "</item>").encode("utf-8")
+        (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+        return entry.key
+
+    assert key("&lt;p&gt;一  段&lt;/p&gt;").startswith("hash:")
+    assert key("&lt;p&gt;一  段&lt;/p&gt;") == key("&lt;div&gt;一 段&lt;/div&gt;")
+    assert key("&lt;p&gt;一段&lt;/p&gt;") != key("&lt;p&gt;另一段&lt;/p&gt;")
+
+
+def test_filters_match_the_text_of_the_body_not_its_markup() -> None:
+    body = rss("<item><guid>a</guid><title>一</title><description>&lt;p class='推广'&gt;正文"
+               "&lt;/p&gt;</description></item>"
+               "<item><guid>b</guid><title>二</title><description>&lt;p&gt;推广内容"
+               "&lt;/p&gt;</description></item>").encode("utf-8")
+    kept = parse_feed(body, source(exclude=("推广",)), SRC_URL, {}, NOW).entries
+    assert [e.key for e in kept] == ["id:a"]
+
+
+def raw_entry(**fields):
+    body = "<p>正文</p>"
+    entry = {"title": "标题", "title_detail": {"type": "text/plain", "value": "标题"},
+             "id": "g1", "summary": body,
+             "summary_detail": {"type": "text/html", "value": body, "base": ""},
+             "published_parsed": (2024, 5, 1, 0, 0, 0, 2, 122, 0), "tags": []}
+    entry.update(fields)
+    return entry
+
+
+def test_raw_digest_is_the_same_for_the_same_entry() -> None:
+    assert raw_digest(raw_entry(), "ctx") == raw_digest(raw_entry(), "ctx")
+
+
+@pytest.mark.parametrize("change", [
+    {"summary_detail": {"type": "text/html", "value": "<p>改了</p>", "base": ""}},
+    {"summary_detail": {"type": "text/plain", "value": "<p>正文</p>", "base": ""}},
+    {"title": "标", "id": "题g1"},
+    {"tags": [{"term": "新", "scheme": None, "label": None}]},
+    {"published_parsed": (2024, 5, 2, 0, 0, 0, 3, 123, 0)},
+    {"extra": ""},
+])
+def test_raw_digest_changes_with_any_field_even_nested(change) -> None:
+    assert raw_digest(raw_entry(**change), "ctx") != raw_digest(raw_entry(), "ctx")
+
+
+def test_raw_digest_changes_with_the_context() -> None:
+    assert raw_digest(raw_entry(), "a") != raw_digest(raw_entry(), "b")
+
+
+def test_raw_digest_tells_a_repeated_body_from_a_different_one() -> None:
+    body = "<p>正文</p>"
+    shared = raw_entry(summary=body, summary_detail={"type": "text/html", "value": body})
+    other = raw_entry(summary=body, summary_detail={"type": "text/html", "value": "<p>别的</p>"})
+    assert raw_digest(shared, "ctx") != raw_digest(other, "ctx")

@@ -26,6 +26,8 @@ from feedparser.datetimes import _parse_date
 from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
 
+from feedhub.text import xml_safe
+
 ATOM = "http://www.w3.org/2005/Atom"
 _PREFIXES = {
     "": "",
@@ -58,6 +60,8 @@ class RawFeed:
     version: str
     feed: Mapping[str, Any]
     entries: list[dict[str, Any]]
+    # Every string in it is one XML 1.0 can carry: no control character, no lone surrogate.
+    xml_clean: bool = False
 
 
 def read_feed(body: bytes, content_type: str) -> RawFeed | None:
@@ -135,7 +139,8 @@ def _text_value(value: str) -> str:
 def _repaired(value: str) -> str:
     if not value.isascii():
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            value = value.encode("iso-8859-1").decode("utf-8")
+            # xml_safe: the repair alone can make a U+FFFE out of what XML let through.
+            value = xml_safe(value.encode("iso-8859-1").decode("utf-8"))
         if _C1.search(value):
             value = value.translate(_cp1252)
     return value
@@ -285,7 +290,7 @@ class _Reader:
                                            _SINGULAR_RSS))
             else:
                 self._channel_element(feed, name, child, self._lang(child, lang))
-        return RawFeed(version, feed, entries)
+        return RawFeed(version, feed, entries, xml_clean=True)
 
     def _channel_element(self, feed: _Context, name: str, el: lxml.etree._Element,
                          lang: str | None) -> None:
@@ -330,7 +335,7 @@ class _Reader:
                 if handler is None:
                     raise Refused
                 handler(self, feed, child, child_lang)
-        return RawFeed("atom10", feed, entries)
+        return RawFeed("atom10", feed, entries, xml_clean=True)
 
     # -- element handlers (shared by both formats where feedparser's rules are shared) -----
 

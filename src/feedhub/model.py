@@ -141,9 +141,7 @@ class Entry:
     updated: datetime | None
     categories: tuple[str, ...] = ()
     thumbnail: str | None = None
-    content_hash: str = ""
     lang: str | None = None
-    text: str = ""  # the content as plain text (for filters and hashing; not stored)
     digest: str = ""  # of the entry as the feed gave it, before normalizing (parse.raw_digest)
 
 

@@ -87,11 +87,14 @@ def normalize(parsed: RawFeed, source: Source, url: str, now: datetime,
             if key not in entries:
                 unchanged.setdefault(key, None)
             continue
-        entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang, digest)
+        entry = _entry(raw, url, feed_link, fallback_author, now, feed_lang, digest,
+                       parsed.xml_clean)
         # A key repeated within one feed is one entry: the first (newest) wins, so the two
         # copies cannot overwrite each other on every poll.
-        if entry.key not in entries and entry.key not in unchanged and \
-                passes(entry.title, entry.text, source.include, source.exclude):
+        if entry.key not in entries and entry.key not in unchanged and (
+                not (source.include or source.exclude)
+                or passes(entry.title, sanitized_text(entry.content), source.include,
+                          source.exclude)):
             entries[entry.key] = entry
     return ParsedFeed(
         title=plain_text(feed.get("title", "")) or source.path[-1],
@@ -108,8 +111,38 @@ def normalize(parsed: RawFeed, source: Source, url: str, now: datetime,
 def raw_digest(raw: Mapping[str, Any], context: str) -> str:
     """A digest of one entry as a reader gave it, with ``context`` (what else its normalizing
     depends on): equal digests mean normalizing would give the same entry."""
-    return hashlib.sha256(f"{context}\x1e{raw!r}".encode("utf-8", "surrogatepass")
-                          ).hexdigest()[:32]
+    digest = hashlib.sha256(_utf8(context))
+    # Each value goes in with its key and length, so no two entries share a serialization.
+    # Strings go in as they are: most of an entry is its body, which repr would copy and
+    # escape, and which both readers hold twice (``summary`` and ``summary_detail``), so a
+    # repeat of the same string object is named by where it was first seen.
+    seen: dict[int, bytes] = {}
+
+    def add(path: bytes, value: Any) -> None:
+        if type(value) is str:
+            if (first := seen.get(id(value))) is not None:
+                digest.update(b"%s\x1f=%s\x1e" % (path, first))
+                return
+            seen[id(value)] = path
+            data, kind = _utf8(value), b"s"
+        else:
+            data, kind = _utf8(repr(value)), b"r"
+        digest.update(b"%s\x1f%s%d\x1f" % (path, kind, len(data)))
+        digest.update(data)
+
+    for key, value in raw.items():
+        path = _utf8(key)
+        if isinstance(value, dict):
+            digest.update(b"%s\x1fd%d\x1f" % (path, len(value)))
+            for inner, item in value.items():
+                add(path + b"." + _utf8(inner), item)
+        else:
+            add(path, value)
+    return digest.hexdigest()[:32]
+
+
+def _utf8(value: str) -> bytes:
+    return value.encode("utf-8", "surrogatepass")
 
 
 def read_tolerantly(body: bytes, content_type: str, url: str) -> RawFeed:
@@ -177,15 +210,17 @@ def effective_content_type(body: bytes, content_type: str) -> str:
 
 
 def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
-           now: datetime, feed_lang: str | None, digest: str) -> Entry:
+           now: datetime, feed_lang: str | None, digest: str, xml_clean: bool) -> Entry:
     link = _absolute(url, raw.get("link"))
     guid = raw.get("id") or None
     if raw.get("guidislink") and not is_absolute_iri(guid) and raw.get("link") == guid:
         link = None  # a bare guid is no address, whatever isPermaLink claims
     title = plain_text(raw.get("title", ""))
-    content, summary = _bodies(raw, url)
-    text = sanitized_text(content)
-    chash = content_hash(title, text)
+    content, summary = _bodies(raw, url, xml_clean)
+    # The plain text stands in for a missing title or key only. Most entries have both, and
+    # taking the text of every body cost a cold ingest a tenth of its parsing.
+    identified = bool(guid and guid.strip()) or link is not None
+    text = sanitized_text(content) if not (title and identified) else ""
     # dict.get: FeedParserDict.get would silently map a missing published to updated.
     published = _when(dict.get(raw, "published_parsed"), now)
     updated = _when(dict.get(raw, "updated_parsed"), now)
@@ -200,8 +235,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
         base=base,
     )
     return Entry(
-        key=entry_key(guid, link, chash),
-        text=text,
+        key=entry_key(guid, link, "" if identified else content_hash(title, text)),
         source_id_iri=guid.strip() if is_absolute_iri(guid) else None,
         title=title or _untitled(text, link),
         link=link,
@@ -213,7 +247,6 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
         updated=updated,
         categories=_categories(raw),
         thumbnail=thumbnail,
-        content_hash=chash,
         lang=_lang((raw.get("title_detail") or {}).get("language")) or feed_lang,
         digest=digest,
     )
@@ -248,19 +281,21 @@ def _base(url: str, xml_base: str | None) -> str:
         return url
 
 
-def _bodies(raw: Mapping[str, Any], url: str) -> tuple[str, str]:
-    """Sanitized (content, summary); a feed with only a description gives it as the content."""
+def _bodies(raw: Mapping[str, Any], url: str, xml_clean: bool) -> tuple[str, str]:
+    """Sanitized (content, summary); a feed with only a description gives it as the content.
+    ``xml_clean``: as :class:`RawFeed` says."""
     contents = raw.get("content") or []
     best = max(contents, key=lambda c: ("html" in c.get("type", ""), len(c.get("value", ""))),
                default=None)
-    content = _as_html(best, url) if best else ""
-    summary = _as_html(raw.get("summary_detail"), url) if raw.get("summary") else ""
+    content = _as_html(best, url, xml_clean) if best else ""
+    summary = (_as_html(raw.get("summary_detail"), url, xml_clean) if raw.get("summary")
+               else "")
     if not content:
         return summary, ""
     return content, ("" if fold_whitespace(summary) == fold_whitespace(content) else summary)
 
 
-def _as_html(detail: Mapping[str, Any] | None, url: str) -> str:
+def _as_html(detail: Mapping[str, Any] | None, url: str, xml_clean: bool) -> str:
     """A content construct as sanitized HTML, its relative URLs resolved against its xml:base
     (feedparser reports the base in effect for each element) or the document URL."""
     if not detail:
@@ -268,7 +303,7 @@ def _as_html(detail: Mapping[str, Any] | None, url: str) -> str:
     value = detail.get("value", "")
     if "html" not in detail.get("type", "text/html"):
         value = html.escape(value).replace("\n", "<br>")
-    return sanitize_html(value, _base(url, detail.get("base"))).strip()
+    return sanitize_html(value, _base(url, detail.get("base")), xml_clean=xml_clean).strip()
 
 
 def _lang(value: str | None) -> str | None:
