@@ -287,3 +287,15 @@ def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
     assert poll(store, A, rss(item("一", guid="k1"))).new == 1
     assert store.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == \
         str(SCHEMA_VERSION)
+
+
+def test_a_batch_command_may_give_sqlite_a_bigger_page_cache(tmp_path: Path) -> None:
+    lean = Store(tmp_path / "db.sqlite")
+    big = Store(tmp_path / "db.sqlite", cache_mib=64)
+    try:
+        assert big.db.execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
+        # The daemon's default stays SQLite's own, whatever another connection asked for.
+        assert lean.db.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    finally:
+        lean.close()
+        big.close()
