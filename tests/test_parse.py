@@ -265,8 +265,15 @@ def test_raw_digest_changes_with_the_context() -> None:
     assert raw_digest(raw_entry(), "a") != raw_digest(raw_entry(), "b")
 
 
-def test_raw_digest_tells_a_repeated_body_from_a_different_one() -> None:
-    body = "<p>正文</p>"
+@pytest.mark.parametrize("length", [1, 1000])  # short strings and long bodies go in apart
+def test_raw_digest_tells_a_repeated_body_from_a_different_one(length) -> None:
+    body, other_body = f"<p>{'正文' * length}</p>", f"<p>{'别的' * length}</p>"
     shared = raw_entry(summary=body, summary_detail={"type": "text/html", "value": body})
-    other = raw_entry(summary=body, summary_detail={"type": "text/html", "value": "<p>别的</p>"})
-    assert raw_digest(shared, "ctx") != raw_digest(other, "ctx")
+    other = raw_entry(summary=body, summary_detail={"type": "text/html", "value": other_body})
+    swapped = raw_entry(summary=other_body, summary_detail={"type": "text/html", "value": body})
+    digests = {raw_digest(e, "ctx") for e in (shared, other, swapped)}
+    assert len(digests) == 3
+
+
+def test_raw_digest_tells_an_empty_mapping_from_none() -> None:
+    assert raw_digest(raw_entry(image={}), "ctx") != raw_digest(raw_entry(), "ctx")

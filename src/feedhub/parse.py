@@ -12,7 +12,7 @@ import html
 import io
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -112,33 +112,35 @@ def raw_digest(raw: Mapping[str, Any], context: str) -> str:
     """A digest of one entry as a reader gave it, with ``context`` (what else its normalizing
     depends on): equal digests mean normalizing would give the same entry."""
     digest = hashlib.sha256(_utf8(context))
-    # Each value goes in with its key and length, so no two entries share a serialization.
-    # Strings go in as they are: most of an entry is its body, which repr would copy and
-    # escape, and which both readers hold twice (``summary`` and ``summary_detail``), so a
-    # repeat of the same string object is named by where it was first seen.
-    seen: dict[int, bytes] = {}
-
-    def add(path: bytes, value: Any) -> None:
-        if type(value) is str:
-            if (first := seen.get(id(value))) is not None:
-                digest.update(b"%s\x1f=%s\x1e" % (path, first))
-                return
-            seen[id(value)] = path
-            data, kind = _utf8(value), b"s"
-        else:
-            data, kind = _utf8(repr(value)), b"r"
-        digest.update(b"%s\x1f%s%d\x1f" % (path, kind, len(data)))
-        digest.update(data)
-
+    # Long strings (the bodies: most of an entry) go in as they are, each after its length:
+    # repr would copy and escape them. Both readers hold a body twice (``summary`` and
+    # ``summary_detail``); a repeat of one string object is named by where it was first seen.
+    # Everything else, with the place of each long string, goes in as one repr at the end.
+    fields: list[tuple[Any, ...]] = []
+    seen: dict[int, tuple[str, Any]] = {}
     for key, value in raw.items():
-        path = _utf8(key)
         if isinstance(value, dict):
-            digest.update(b"%s\x1fd%d\x1f" % (path, len(value)))
-            for inner, item in value.items():
-                add(path + b"." + _utf8(inner), item)
+            fields.append((key, len(value)))
+            items: Iterable[tuple[Any, Any]] = value.items()
         else:
-            add(path, value)
+            items = ((None, value),)
+        for inner, item in items:
+            if type(item) is not str or len(item) < _LONG:
+                fields.append((key, inner, item))
+            elif (first := seen.get(id(item))) is not None:
+                fields.append((key, inner, "same as", first))
+            else:
+                seen[id(item)] = (key, inner)
+                data = _utf8(item)
+                digest.update(b"%d\x1f" % len(data))
+                digest.update(data)
+                fields.append((key, inner, "long", len(data)))
+    digest.update(_utf8(repr(fields)))
     return digest.hexdigest()[:32]
+
+
+# Strings from this long are hashed as they are (see raw_digest).
+_LONG = 256
 
 
 def _utf8(value: str) -> bytes:
