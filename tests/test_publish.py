@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from stored import newest_entries
 
 from conftest import write_config
 from feedhub.config import Config, load_config
@@ -144,7 +145,7 @@ def test_times_read_back_exactly_as_stored_before_and_after_1970(
         poll(store, source, f"条目{at.year}", at=at)
     stored = dict(store.db.execute("SELECT title, published FROM entries").fetchall())
     assert sorted(stored.values()) == ["1969-07-20T20:17:40Z", "2024-05-01T12:00:00Z"]
-    entries = store.entries_for_node(source.path, 10)
+    entries = newest_entries(store, source.path, 10)
     assert {e.title: e.published for e in entries} == {
         title: from_iso(text) for title, text in stored.items()}
     assert all(e.published.tzinfo is UTC and e.updated.tzinfo is UTC for e in entries)

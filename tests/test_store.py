@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from stored import newest_entries
 
 from feedhub.model import FetchResult, Polled, Source
 from feedhub.parse import parse_feed
@@ -50,7 +51,7 @@ def poll(store: Store, source: Source, body: bytes, now: datetime = NOW):
 
 
 def titles(store: Store, node: tuple[str, ...] = ()) -> list[str]:
-    return [e.title for e in store.entries_for_node(node, 100)]
+    return [e.title for e in newest_entries(store, node, 100)]
 
 
 def test_entries_are_deduplicated_by_id_then_link_then_content(store: Store) -> None:
@@ -76,11 +77,11 @@ def test_reordered_feed_and_whitespace_changes_create_nothing(store: Store) -> N
 
 def test_edited_entry_is_updated_in_place_with_a_new_updated_time(store: Store) -> None:
     poll(store, A, rss(item("标题", guid="g1", body="旧正文")))
-    (before,) = store.entries_for_node((), 10)
+    (before,) = newest_entries(store, (), 10)
     outcome = poll(store, A, rss(item("标题（修订）", guid="g1", body="新正文")),
                    NOW + timedelta(hours=2))
     assert (outcome.new, outcome.updated) == (0, 1)
-    (after,) = store.entries_for_node((), 10)
+    (after,) = newest_entries(store, (), 10)
     assert after.atom_id == before.atom_id
     assert after.title == "标题（修订）" and "新正文" in after.content
     assert after.updated == NOW + timedelta(hours=2)
@@ -92,7 +93,7 @@ def test_same_article_in_two_sources_is_stored_once_with_both_paths(store: Store
     outcome = poll(store, B, rss(item("转载", guid="b1",
                                       link="HTTPS://News.Example:443/p?utm_medium=x&id=7#top")))
     assert outcome.new == 1
-    (entry,) = store.entries_for_node((), 10)
+    (entry,) = newest_entries(store, (), 10)
     assert entry.title == "原文"
     assert set(entry.node_paths) == {A.path, B.path}
     assert titles(store, ("新媒体",)) == ["原文"]
@@ -103,7 +104,7 @@ def test_same_article_in_two_sources_is_stored_once_with_both_paths(store: Store
 def test_minted_ids_are_tag_iris_and_absolute_ids_are_kept(store: Store) -> None:
     poll(store, A, rss(item("相对 id", guid="local-1"),
                        item("绝对 id", guid="urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427")))
-    ids = {e.title: e.atom_id for e in store.entries_for_node((), 10)}
+    ids = {e.title: e.atom_id for e in newest_entries(store, (), 10)}
     assert ids["绝对 id"] == "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
     assert ids["相对 id"].startswith("tag:hub.example,2024-05-01:entry/")
 
@@ -187,7 +188,7 @@ def test_retention_of_a_shared_article_only_drops_that_source(store: Store) -> N
                             date="Tue, 30 Apr 2024 08:00:00 GMT")))
     poll(store, B, rss(item("共享转载", guid="b-shared", link=link)))
     poll(store, a, rss(item("甲的新文", guid="a-new")), NOW + timedelta(hours=1))
-    shared = next(e for e in store.entries_for_node((), 10) if e.title == "共享")
+    shared = next(e for e in newest_entries(store, (), 10) if e.title == "共享")
     assert shared.node_paths == (B.path,)
     assert titles(store, ("科技",)) == ["甲的新文"]
 

@@ -83,13 +83,6 @@ class Store(Entries):
 
     # -- schema ---------------------------------------------------------------------------------
 
-    def entries_for_node(self, node: NodePath, limit: int) -> list[StoredEntry]:
-        """The newest ``limit`` entries of a node, newest first, each with its source paths."""
-        ids = [r[0] for r in self.db.execute(
-            "SELECT entry_id FROM entry_nodes WHERE node = ? "
-            "ORDER BY published DESC, entry_id DESC LIMIT ?", [path_str(node), limit])]
-        return self.entries_by_id(ids)
-
     def feed_entry_ids(self, node: NodePath, newest: int, first_seq: int) -> list[int]:
         """The entries of a node's subscription document, in no particular order: its
         ``newest`` newest entries and every entry with a sequence number from ``first_seq``."""
