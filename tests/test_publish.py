@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,11 +16,11 @@ from stored import newest_entries
 
 from conftest import write_config
 from feedhub.config import Config, load_config
-from feedhub.model import FetchResult, Polled, PollOutcome, Source
+from feedhub.model import FetchResult, Polled, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
-from feedhub.publish import files
-from feedhub.publish.build import changes_of, publish
+from feedhub.publish import files, index, opml
+from feedhub.publish.build import Changes, Listing, changes_of, publish
 from feedhub.store import Store, from_iso
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -152,3 +156,134 @@ def test_times_read_back_exactly_as_stored_before_and_after_1970(
     (newest,) = store.db.execute("SELECT newest FROM nodes WHERE node=?",
                                  ["/".join(source.path)]).fetchone()
     assert store.node_stats()["/".join(source.path)][1] == from_iso(newest)
+
+
+# --- the files listing the feeds ------------------------------------------------------------
+
+LISTING_FILES = ("opml.xml", "sources.opml", "index.html")
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Inode and modification time of each listing file and its gzip sibling."""
+    return {name: (st.st_ino, st.st_mtime_ns)
+            for name in (*LISTING_FILES, *(f"{n}.gz" for n in LISTING_FILES))
+            for st in [(folder / name).stat()]}
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the listing renderers called, in order."""
+    called: list[str] = []
+    for module, name in ((opml, "render_feeds_opml"), (opml, "render_sources_opml"),
+                         (index, "render_index")):
+        real = getattr(module, name)
+
+        def recording(*args: object, _real: Callable[..., bytes] = real, _name: str = name,
+                      **kwargs: object) -> bytes:
+            called.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recording)
+    return called
+
+
+def test_a_listing_renders_the_listing_files_only_when_what_they_show_changed(
+        hub: tuple[Config, Store], renders: list[str]) -> None:
+    config, store = hub
+    listing = Listing()
+    publish(config, store, listing=listing)
+    assert renders == ["render_feeds_opml", "render_sources_opml", "render_index"]
+    written = snapshot(config.output)
+    before = stamps(config.output)
+    # A feed to write, but no count, date, site or tree changed: nothing listed is rendered.
+    renders.clear()
+    node = Changes(nodes=frozenset({path_str(config.sources[0].path)}))
+    report = publish(config, store, node, listing)
+    assert renders == [] and stamps(config.output) == before
+    assert report.unchanged >= len(LISTING_FILES)
+    assert not {p.name for p in report.written} & set(LISTING_FILES)
+    # Without a listing every publish renders them, and finds their bytes in place.
+    publish(config, store, node)
+    assert renders == ["render_feeds_opml", "render_sources_opml", "render_index"]
+    assert stamps(config.output) == before
+    # A new entry changes counts and dates on index.html; the tree, and so the OPML, stay.
+    renders.clear()
+    publish(config, store, changes_of([poll(store, config.sources[0], "新的")]), listing)
+    assert renders == ["render_index"]
+    after = snapshot(config.output)
+    assert after["index.html"] != written["index.html"]
+    assert {n: after[n] for n in LISTING_FILES[:2]} == {n: written[n] for n in LISTING_FILES[:2]}
+    # What it renders is what a publish without a listing writes.
+    shutil.rmtree(config.output)
+    publish(config, store)
+    assert {n: snapshot(config.output)[n] for n in LISTING_FILES} == {
+        n: after[n] for n in LISTING_FILES}
+
+
+def test_a_listing_renders_again_a_listing_file_changed_or_removed_on_disk(
+        hub: tuple[Config, Store], renders: list[str]) -> None:
+    config, store = hub
+    listing = Listing()
+    publish(config, store, listing=listing)
+    written = snapshot(config.output)
+    node = Changes(nodes=frozenset({path_str(config.sources[0].path)}))
+    (config.output / "index.html.gz").unlink()
+    (config.output / "opml.xml").write_bytes(b"<opml/>")
+    renders.clear()
+    publish(config, store, node, listing)
+    assert renders == ["render_feeds_opml", "render_index"]
+    assert snapshot(config.output) == written
+    # Another title changes every file.
+    renders.clear()
+    publish(dataclasses.replace(config, title="另一个"), store, node, listing)
+    assert renders == ["render_feeds_opml", "render_sources_opml", "render_index"]
+
+
+def test_a_full_build_removes_what_the_tree_and_the_formats_no_longer_have(
+        hub: tuple[Config, Store]) -> None:
+    config, store = hub
+    publish(config, store)
+    fill(config, store, 8)
+    out = config.output
+    assert (out / "archive" / "科技" / "甲" / "1.atom").is_file()
+    strays = ["feeds/旧/站.atom", "feeds/旧/站.atom.gz", "feeds/科技/甲.txt", "feeds/旧.rss",
+              "archive/旧/1.atom", "archive/旧/深/2.atom.gz", "all.json", "all.json.gz"]
+    kept = ["feeds/.hidden", "feeds/科技/.甲.atom.1.tmp", "archive/科技/甲/notes.txt"]
+    for name in strays + kept:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(b"x")
+    atom_only = dataclasses.replace(
+        config, publish=config.publish.model_copy(update={"formats": ("atom",)}))
+    report = publish(atom_only, store)
+    left = set(snapshot(out))
+    assert not left & set(strays)
+    assert set(kept) <= left
+    assert not [name for name in left if name.endswith((".rss", ".rss.gz", ".json", ".json.gz"))]
+    assert {str(p.relative_to(out)) for p in report.deleted} >= set(strays)
+    assert (out / "archive" / "科技" / "甲" / "1.atom").is_file()
+    assert (out / "feeds" / "科技" / "甲.atom.gz").is_file()
+    # Folders left empty go; the tops stay.
+    assert not (out / "feeds" / "旧").exists() and not (out / "archive" / "旧").exists()
+    assert (out / "feeds").is_dir() and (out / "archive").is_dir()
+
+
+def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, Store]) -> None:
+    # Importing them is about a twentieth of a warm re-poll of 500 feeds, start-up included.
+    config, store = hub
+    publish(config, store)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import feedhub.cli\n"
+        "from feedhub.config import load_config\n"
+        "from feedhub.publish.build import Changes, publish\n"
+        "from feedhub.store import Store\n"
+        "config = load_config(Path(sys.argv[1]))\n"
+        "report = publish(config, Store.for_base_url(config.database, config.base_url),\n"
+        "                 Changes())\n"
+        "assert not report.written, report.written\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('feedhub.publish.')))\n")
+    found = subprocess.run([sys.executable, "-c", script, str(config.file)], check=True,
+                           capture_output=True, text=True).stdout.split()
+    assert set(found) == {"feedhub.publish.build", "feedhub.publish.deflate",
+                          "feedhub.publish.files", "feedhub.publish.writer"}

@@ -24,7 +24,7 @@ from feedhub.fetch import Fetcher, user_agent
 from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
 from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
-from feedhub.publish.build import changes_of, publish
+from feedhub.publish.build import Listing, changes_of, publish
 from feedhub.publish.files import remove_stale_temporaries
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
@@ -117,6 +117,7 @@ class Daemon:
         self.poll_slots = config.polling.concurrency * POLLS_PER_CONNECTION
         self.stopping = asyncio.Event()
         self.publish_wanted = asyncio.Event()
+        self.listing = Listing()  # what the files listing the feeds were last written from
         self.started = utcnow()
         self.last_poll: datetime | None = None
         self.last_publish: datetime | None = None
@@ -292,7 +293,8 @@ class Daemon:
         changes = None if full else changes_of(pending)
         try:
             with self.metrics.publish_seconds.time():
-                report = await self.db.call(publish, self.config, self.db.store, changes)
+                report = await self.db.call(publish, self.config, self.db.store, changes,
+                                            self.listing)
         except Exception:
             log.exception("publishing failed; retrying in %g s", PUBLISH_RETRY)
             self.dirty = pending + self.dirty

@@ -1,5 +1,6 @@
 """index.html: the tree of feeds with links, counts, newest times and autodiscovery."""
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import ClassVar
@@ -109,6 +110,22 @@ def test_index_has_no_script_and_loads_nothing_from_elsewhere():
 
 def test_index_is_byte_identical_for_equal_input():
     assert page(formats=("atom", "rss"))[0] == page(formats=("atom", "rss"))[0]
+
+
+def test_index_lays_out_one_element_a_line_indented_by_depth():
+    data = page(items=summaries()[:4])[0].decode()
+    main = data[data.index("<main>"):data.index("</main>")]
+    skeleton = [re.sub(r'(<div class="node">).*(</div>)', r"\1…\2", line)
+                for line in main.splitlines()]
+    assert skeleton == [
+        "<main>", '<ul class="tree">', "<li>", '<div class="node">…</div>',
+        "  <ul>", "  <li>", '  <div class="node">…</div>',
+        "    <ul>", "    <li>", '    <div class="node">…</div>',
+        "      <ul>", "      <li>", '      <div class="node">…</div>', "      </li>", "      </ul>",
+        "    </li>", "    </ul>",
+        "  </li>", "  </ul>",
+        "</li>", "</ul>"]
+    assert data.endswith("</footer>\n</body>\n</html>\n")
 
 
 # --- the tree -------------------------------------------------------------------------------

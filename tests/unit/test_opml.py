@@ -14,6 +14,7 @@ from feedhub.errors import ConfigError
 from feedhub.model import FeedNode, Source
 from feedhub.publish import opml
 from feedhub.publish.opml import parse_opml, render_feeds_opml, render_sources_opml
+from feedhub.text import printable
 
 BASE = "https://hub.example.org/feeds-hub/"
 ODD = '<b>&"'  # a name that needs escaping everywhere
@@ -162,6 +163,69 @@ def test_sources_opml_round_trip_keeps_document_order():
 
 def test_sources_opml_is_byte_identical_for_equal_input():
     assert render_sources_opml("Hub", sample_tree()) == render_sources_opml("Hub", sample_tree())
+
+
+# --- the bytes written ----------------------------------------------------------------------
+
+# Names and URLs with everything XML escapes, white space a reader would normalize, and text
+# beyond the Basic Multilingual Plane.
+AWKWARD = "a&b<c>d\"e'f\tg\nh\ri]]>j 中文 😀 \u2028\xa0\x07"
+
+
+def lxml_opml(title: str, outlines: list[tuple[dict[str, str], list]]) -> bytes:
+    """The document as lxml's pretty printer writes it: what these files held when they were
+    built as an lxml tree, byte for byte."""
+    root = etree.Element("opml", version="2.0")
+    etree.SubElement(etree.SubElement(root, "head"), "title").text = title
+    body = etree.SubElement(root, "body")
+
+    def add(parent: etree._Element, attributes: dict[str, str], children: list) -> None:
+        outline = etree.SubElement(parent, "outline")
+        for key, value in attributes.items():
+            outline.set(key, value)
+        for child in children:
+            add(outline, *child)
+
+    for outline in outlines:
+        add(body, *outline)
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def awkward_tree(depth: int) -> FeedNode:
+    """A chain ``depth`` folders deep to a leaf, every name and URL awkward."""
+    path = tuple(f"{AWKWARD}{i}" for i in range(depth + 1))
+    chain = leaf(*path, url=f"https://example.com/?q={AWKWARD}")
+    for i in range(depth, -1, -1):
+        chain = node(*path[:i], children=(chain,))
+    return chain
+
+
+def test_opml_files_are_byte_for_byte_what_lxml_writes_down_to_its_indentation_cap():
+    # libxml2 stops indenting deeper at 60 spaces: a 40-level tree goes past it.
+    tree = awkward_tree(40)
+    clean = printable
+
+    def feeds(n: FeedNode) -> tuple[dict[str, str], list]:
+        name = clean(n.name if n.path else AWKWARD)
+        return ({"text": name, "title": name, "type": "rss",
+                 "xmlUrl": clean(atom_url(*n.path)), "htmlUrl": clean(BASE)},
+                [feeds(c) for c in n.children])
+
+    def sources(n: FeedNode) -> tuple[dict[str, str], list]:
+        name = clean(n.name)
+        attributes = {"text": name} if n.source is None else {
+            "text": name, "title": name, "type": "rss", "xmlUrl": clean(n.source.url)}
+        return attributes, [sources(c) for c in n.children]
+
+    urls = {n.path: atom_url(*n.path) for n in tree.walk()}
+    assert render_feeds_opml(AWKWARD, BASE, tree, urls) == lxml_opml(clean(AWKWARD),
+                                                                     [feeds(tree)])
+    assert render_sources_opml(AWKWARD, tree) == lxml_opml(
+        clean(AWKWARD), [sources(c) for c in tree.children])
+
+
+def test_opml_of_an_empty_tree_is_what_lxml_writes():
+    assert render_sources_opml("", node(children=())) == lxml_opml("", [])
 
 
 # --- parse_opml: reading subscription lists -------------------------------------------------

@@ -3,35 +3,41 @@
 Everything here is derived from the store. A full build (``changes=None``) renders every output;
 after a poll only the feeds of the nodes whose entries changed, their new archive pages and the
 posts of the changed entries are rendered. A file that already holds its bytes is never
-rewritten. Served files are written by ``publish.writer`` on worker threads while the next are
-rendered.
+rewritten, and a :class:`Listing` lets a long-running publisher skip rendering the files that
+list the feeds when what they show has not changed. Served files are written by
+``publish.writer`` on worker threads while the next are rendered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from feedhub.config import Config
 from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
-from feedhub.publish import index, opml, posts
-from feedhub.publish.atom import EMPTY_FEED_UPDATED, FeedInfo, render_frame
-from feedhub.publish.deflate import Document, Piece
 from feedhub.publish.files import sync_folders, write_if_changed
-from feedhub.publish.jsonfeed import render_json
-from feedhub.publish.rss import render_rss
-from feedhub.publish.shared import SharedEntries
 from feedhub.publish.writer import Served, Writer, gzipped
 from feedhub.store import Store
 
-# Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
-RENDERERS = {"rss": render_rss, "json": render_json}
+# The renderers are imported where they are used: a `poll` run from cron that finds nothing
+# new renders nothing, and importing them (lxml, feedgen, ruamel.yaml) took a twentieth of its
+# run.
+if TYPE_CHECKING:
+    from feedhub.publish.atom import FeedInfo
+    from feedhub.publish.deflate import Document
+    from feedhub.publish.shared import SharedEntries
+
+# A file's identity on disk: inode, size and modification time; None when it is missing.
+_Stamp = tuple[int, int, int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,41 @@ def changes_of(outcomes: Iterable[PollOutcome]) -> Changes:
         entries |= o.changed_entries
         removed += o.removed_posts
     return Changes(frozenset(nodes), frozenset(entries), tuple(removed))
+
+
+class Listing:
+    """What opml.xml, sources.opml and index.html were last written from, for a publisher
+    that publishes again and again (the daemon).
+
+    On a large tree, rendering these files takes most of a small publish, yet they change
+    seldom: the OPML files only with the config, index.html also with a node's count, newest
+    date or site. A file is skipped while what it is rendered from is equal and neither it nor
+    its gzip sibling has changed on disk since: it then holds the bytes rendering would give.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[Path, tuple[object, tuple[_Stamp, _Stamp]]] = {}
+
+    def current(self, target: Path, source: object) -> bool:
+        """True when ``target`` was written from ``source`` and is as it was left."""
+        known = self._written.get(target)
+        return known is not None and known[0] == source and known[1] == _stamps(target)
+
+    def note(self, target: Path, source: object) -> None:
+        """Remember that ``target``, as it is now, holds what ``source`` renders to."""
+        self._written[target] = (source, _stamps(target))
+
+
+def _stamps(target: Path) -> tuple[_Stamp, _Stamp]:
+    return _stamp(target), _stamp(gzipped(target))
+
+
+def _stamp(path: Path) -> _Stamp:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 @dataclass
@@ -94,6 +135,8 @@ def archive_file(path: NodePath, page: int) -> PurePosixPath:
 
 def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedInfo:
     """The identity and links of a node's subscription feed."""
+    from feedhub.publish.atom import FeedInfo
+
     links: list[tuple[str, str]] = []
     if archived_pages:
         links.append(("prev-archive", url_for(config.base_url,
@@ -112,6 +155,8 @@ def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedIn
 
 
 def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
+    from feedhub.publish.atom import FeedInfo
+
     links = [("current", url_for(config.base_url, feed_file(node.path)))]
     if page > 1:
         links.append(("prev-archive", url_for(config.base_url, archive_file(node.path, page - 1))))
@@ -127,19 +172,22 @@ def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
     )
 
 
-def publish(config: Config, store: Store, changes: Changes | None = None) -> PublishReport:
-    """Write what ``changes`` affects, or everything when it is None."""
+def publish(config: Config, store: Store, changes: Changes | None = None,
+            listing: Listing | None = None) -> PublishReport:
+    """Write what ``changes`` affects, or everything when it is None. ``listing``, kept from
+    one publish to the next, spares rendering the files that list the feeds while they are
+    current."""
     started = time.monotonic()
     report = PublishReport()
     try:
-        _publish(config, store, changes, report)
+        _publish(config, store, changes, listing, report)
     finally:
         report.sync()
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
     return report
 
 
-def _publish(config: Config, store: Store, changes: Changes | None,
+def _publish(config: Config, store: Store, changes: Changes | None, listing: Listing | None,
              report: PublishReport) -> None:
     tree = {path_str(n.path): n for n in config.nodes}
     # Where every node's Atom feed is, worked out once: the check for missing feeds, opml.xml
@@ -150,11 +198,17 @@ def _publish(config: Config, store: Store, changes: Changes | None,
     chosen = list(tree.values()) if changes is None else [
         node for key, node in tree.items()
         if key in changes.nodes or not (config.output / atom_files[node.path]).exists()]
-    with Writer(report.receive) as writer:
-        archived, feed_urls = _publish_nodes(config, store, chosen, changes is None, report,
-                                             writer)
-        if changes is None or chosen:
-            _publish_directory(config, store, writer, atom_files)
+    archived: list[_Archived] = []
+    feed_urls: dict[Path, str] = {}
+    if chosen:  # every node, for a full build
+        with Writer(report.receive) as writer:
+            archived, feed_urls = _publish_nodes(config, store, chosen, changes is None, report,
+                                                 writer)
+            rendered = _publish_directory(config, store, writer, atom_files, listing, report)
+        # Only now: a failed write leaves its file to be rendered again.
+        if listing is not None:
+            for target, source in rendered:
+                listing.note(target, source)
     # The pages are durable before the database says they are written.
     report.sync()
     for path, pages, page_size in archived:
@@ -164,7 +218,8 @@ def _publish(config: Config, store: Store, changes: Changes | None,
         _remove_strays(config, report)
     if config.posts is not None:
         ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
-        _publish_posts(config.posts, store, ids, report)
+        if ids:
+            _publish_posts(config.posts, store, ids, report)
         for relative in () if changes is None else changes.removed_posts:
             _delete(config.posts / relative, report)
 
@@ -207,6 +262,10 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     order, then its feed). The documents of every node holding the same entries then come
     close together: a full build renders most entries once (publish.shared).
     """
+    from feedhub.publish.atom import EMPTY_FEED_UPDATED, render_frame
+    from feedhub.publish.deflate import Document, Piece
+    from feedhub.publish.shared import SharedEntries
+
     work: list[_Work] = []
     archived: list[_Archived] = []
     for rank, node in enumerate(nodes):
@@ -266,12 +325,18 @@ def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_pa
 def _feed_files(config: Config, store: Store, feed: _Feed,
                 shared: SharedEntries) -> list[tuple[Path, Document, str]]:
     """A node's subscription documents: (target, document, URL) for each format."""
+    from feedhub.publish.deflate import Document
+    from feedhub.publish.jsonfeed import render_json
+    from feedhub.publish.rss import render_rss
+
+    # Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
+    renderers = {"rss": render_rss, "json": render_json}
     entries = _newest_first(store.entries_by_id(feed.ids))
     info = feed_info(config, feed.node, feed.pages)
     files = []
     for ext in config.publish.formats:
         data = (_atom_feed(info, entries, shared) if ext == "atom"
-                else RENDERERS[ext](info, entries))
+                else renderers[ext](info, entries))
         relative = feed_file(feed.node.path, ext)
         files.append((config.output / relative, Document.of(data),
                       url_for(config.base_url, relative)))
@@ -279,6 +344,8 @@ def _feed_files(config: Config, store: Store, feed: _Feed,
 
 
 def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries) -> bytes:
+    from feedhub.publish.atom import EMPTY_FEED_UPDATED, render_frame
+
     by_id = {e.rowid: e for e in entries}
     held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
     head, tail = render_frame(info, max((e.updated for e in entries),
@@ -289,48 +356,83 @@ def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries
 
 
 def _publish_directory(config: Config, store: Store, writer: Writer,
-                       atom_files: dict[NodePath, PurePosixPath]) -> None:
-    """The files that list the feeds: opml.xml, sources.opml and index.html."""
+                       atom_files: dict[NodePath, PurePosixPath], listing: Listing | None,
+                       report: PublishReport) -> list[tuple[Path, object]]:
+    """The files that list the feeds: opml.xml, sources.opml and index.html, each unless
+    ``listing`` knows it current. Returns the files handed to ``writer``, each with what it
+    was rendered from, for ``listing``."""
+    from feedhub.publish import index, opml
+    from feedhub.publish.deflate import Document
+
     out = config.output
     urls = {path: url_for(config.base_url, relative) for path, relative in atom_files.items()}
     stats = store.node_stats()
     sites = store.site_links()
-    summaries = [
-        index.NodeSummary(
-            path=node.path, entries=stats.get(path_str(node.path), (0, None))[0],
-            newest=stats.get(path_str(node.path), (0, None))[1],
-            site_link=sites.get(node.source.id) if node.source else None)
-        for node in config.nodes
-    ]
-    writer.submit([
-        (out / "opml.xml", Document.of(opml.render_feeds_opml(config.title, config.base_url,
-                                                              config.tree, urls))),
-        (out / "sources.opml", Document.of(opml.render_sources_opml(config.title,
-                                                                    config.tree))),
-        (out / "index.html", Document.of(index.render_index(
-            config.title, config.base_url, summaries, config.publish.formats, urls))),
-    ])
+    # What index.html shows of each node, beyond the tree: its count, newest date and site.
+    shown = [(node.path, *stats.get(path_str(node.path), (0, None)),
+              sites.get(node.source.id) if node.source else None) for node in config.nodes]
+    # The tree's nodes are compared as they are (an unchanged tree is the very same object);
+    # what the store says of them, as a digest, so as not to hold it between publishes.
+    tree = (config.title, config.base_url, config.tree)
+    listed = (*tree, tuple(config.publish.formats),
+              hashlib.blake2b(repr(shown).encode()).digest())
+    files: list[tuple[Path, Document]] = []
+    rendered: list[tuple[Path, object]] = []
+    for target, source, render in (
+        (out / "opml.xml", tree,
+         lambda: opml.render_feeds_opml(config.title, config.base_url, config.tree, urls)),
+        (out / "sources.opml", tree,
+         lambda: opml.render_sources_opml(config.title, config.tree)),
+        (out / "index.html", listed,
+         lambda: index.render_index(config.title, config.base_url,
+                                    [index.NodeSummary(*row) for row in shown],
+                                    config.publish.formats, urls)),
+    ):
+        if listing is not None and listing.current(target, source):
+            report.unchanged += 1
+        else:
+            files.append((target, Document.of(render())))
+            rendered.append((target, source))
+    if files:
+        writer.submit(files)
+    return rendered
 
 
 def _remove_strays(config: Config, report: PublishReport) -> None:
     """Delete the feeds and archives of nodes no longer in the tree, and formats no longer
     published, so nothing the config dropped stays subscribable."""
     out = config.output
-    wanted = {out / feed_file(n.path, ext) for n in config.nodes for ext in config.publish.formats}
-    wanted |= {gzipped(p) for p in wanted}
-    archives = {(out / archive_file(n.path, 1)).parent for n in config.nodes}
-    for candidate in [*(out / "feeds").rglob("*"), out / "all.rss", out / "all.json",
-                      out / "all.rss.gz", out / "all.json.gz"]:
-        if candidate.is_file() and not candidate.name.startswith(".") and candidate not in wanted:
-            _delete(candidate, report)
-    for page in (out / "archive").rglob("*.atom*"):
-        if page.parent not in archives:
-            _delete(page, report)
-    for top in (out / "feeds", out / "archive"):
-        folders = sorted((d for d in top.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts))
-        for folder in folders:
+    # Names relative to the output folder, not paths: a large tree has tens of thousands of
+    # files, and a Path object for each took tens of megabytes the daemon then kept.
+    wanted = {str(feed_file(n.path, ext)) for n in config.nodes for ext in config.publish.formats}
+    archives = {str(archive_file(n.path, 1).parent) for n in config.nodes}
+
+    def stray_feed(folder: str, name: str) -> bool:
+        return not name.startswith(".") and f"{folder}/{name}".removesuffix(".gz") not in wanted
+
+    def stray_page(folder: str, name: str) -> bool:
+        return ".atom" in name and folder not in archives
+
+    _sweep(out, "feeds", stray_feed, report)
+    for name in ("all.rss", "all.json", "all.rss.gz", "all.json.gz"):
+        if (out / name).is_file() and name.removesuffix(".gz") not in wanted:
+            _delete(out / name, report)
+    _sweep(out, "archive", stray_page, report)
+
+
+def _sweep(out: Path, top: str, stray: Callable[[str, str], bool], report: PublishReport) -> None:
+    """Delete the files under ``out / top`` that are ``stray`` (given their folder relative to
+    ``out`` and their name), then every folder below ``top`` left empty."""
+    root = str(out / top)
+    # Deepest first, so that a folder emptied of its folders goes too.
+    for folder, _, names in os.walk(root, topdown=False):
+        relative = f"{top}{folder.removeprefix(root)}"
+        for name in names:
+            if stray(relative, name):
+                _delete(Path(folder, name), report)
+        if folder != root:
             with contextlib.suppress(OSError):  # not empty: still in use
-                folder.rmdir()
+                os.rmdir(folder)
 
 
 def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:
@@ -338,6 +440,8 @@ def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:
 
 
 def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishReport) -> None:
+    from feedhub.publish import posts
+
     for start in range(0, len(ids), 500):
         for entry in store.entries_by_id(ids[start:start + 500]):
             if not entry.node_paths:

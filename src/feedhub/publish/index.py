@@ -7,10 +7,12 @@ escaped, only http(s) site links are shown, and equal input gives equal bytes.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from typing import BinaryIO
 
 from feedhub.model import NodePath
 from feedhub.paths import feed_file, feed_title, url_for
@@ -19,7 +21,7 @@ from feedhub.sanitize import safe_url
 from feedhub.text import printable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeSummary:
     """What the index shows about one node of the tree."""
 
@@ -84,46 +86,52 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
     for path, summary in nodes.items():
         children.setdefault(_parent(path, nodes), []).append(summary)
     known = feed_urls or {}
-    hrefs = {path: _feed_hrefs(known.get(path) or url_for(base_url, feed_file(path)), chosen)
-             for path in nodes}
+    # Every URL appears twice (autodiscovery and the tree): escape the Atom one once, and swap
+    # its suffix for the other formats (escaping leaves ".atom" as it is).
+    atom_hrefs = {path: _e(known.get(path) or url_for(base_url, feed_file(path)))
+                  for path in nodes}
 
-    out: list[str] = [
-        "<!DOCTYPE html>",
-        "<html>",
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    # The page holds about a kilobyte per node: it is encoded a node at a time, so a tree of
+    # thousands of nodes never holds a string per line, nor the whole page as text beside its
+    # bytes (that peak stayed with the daemon as memory it did not give back).
+    out = io.BytesIO()
+    out.write(
+        "<!DOCTYPE html>\n"
+        "<html>\n"
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        '<meta name="generator" content="feedhub">',
-        f"<title>{_e(title)}</title>",
-    ]
-    for path in nodes:
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        '<meta name="generator" content="feedhub">\n'
+        f"<title>{_e(title)}</title>\n".encode())
+    for path, atom in atom_hrefs.items():
         name = _e(feed_title(title, path))
-        for _, ext, media_type, label in chosen:
-            shown = name if ext == "atom" else f"{name} ({label})"
-            out.append(f'<link rel="alternate" type="{media_type}" title="{shown}" '
-                       f'href="{hrefs[path][ext]}">')
-    out += [
-        f"<style>\n{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<header>",
-        f"<h1>{_e(title)}</h1>",
+        out.write("".join(
+            f'<link rel="alternate" type="{media_type}" '
+            f'title="{name if ext == "atom" else f"{name} ({label})"}" '
+            f'href="{_href(atom, ext)}">\n'
+            for _, ext, media_type, label in chosen).encode())
+    out.write(
+        f"<style>\n{_CSS}</style>\n"
+        "</head>\n"
+        "<body>\n"
+        "<header>\n"
+        f"<h1>{_e(title)}</h1>\n"
         '<p class="muted">Every node of the tree has its own merged feed: subscribe to any of '
-        "them in a feed reader.</p>",
-        "</header>",
-        "<main>",
-    ]
-    _render_list(out, children, hrefs, None, chosen, 0)
-    out += [
-        "</main>",
-        "<footer>",
+        "them in a feed reader.</p>\n"
+        "</header>\n"
+        "<main>\n".encode())
+    _render_list(out, children, atom_hrefs, None, chosen, 0)
+    out.write(
+        "</main>\n"
+        "<footer>\n"
         f'<p>OPML: <a href="{_e(url_for(base_url, "opml.xml"))}">every feed above</a> · '
-        f'<a href="{_e(url_for(base_url, "sources.opml"))}">the sources</a></p>',
-    ]
-    out += ["</footer>", "</body>", "</html>", ""]
-    return "\n".join(out).encode("utf-8")
+        f'<a href="{_e(url_for(base_url, "sources.opml"))}">the sources</a></p>\n'
+        "</footer>\n"
+        "</body>\n"
+        "</html>\n".encode())
+    return out.getvalue()
 
 
 def _parent(path: NodePath, nodes: dict[NodePath, NodeSummary]) -> NodePath | None:
@@ -134,31 +142,27 @@ def _parent(path: NodePath, nodes: dict[NodePath, NodeSummary]) -> NodePath | No
     return None
 
 
-def _feed_hrefs(atom_url: str, chosen: list[tuple[str, str, str, str]]) -> dict[str, str]:
-    """A node's feed URL in each chosen format, escaped for an attribute, by extension."""
-    # Every URL appears twice (autodiscovery and the tree): escape the Atom one once, then
-    # swap its suffix (escaping leaves ".atom" as it is).
-    atom = _e(atom_url)
-    return {ext: atom if ext == "atom" else sibling_url(atom, ext) for _, ext, _, _ in chosen}
+def _href(atom: str, ext: str) -> str:
+    """A node's feed URL in format ``ext``, from its escaped Atom feed URL."""
+    return atom if ext == "atom" else sibling_url(atom, ext)
 
 
-def _render_list(out: list[str], children: dict[NodePath | None, list[NodeSummary]],
-                 hrefs: dict[NodePath, dict[str, str]], parent: NodePath | None,
+def _render_list(out: BinaryIO, children: dict[NodePath | None, list[NodeSummary]],
+                 atom_hrefs: dict[NodePath, str], parent: NodePath | None,
                  chosen: list[tuple[str, str, str, str]], depth: int) -> None:
     pad = "  " * depth
-    out.append(f'{pad}<ul class="tree">' if parent is None else f"{pad}<ul>")
+    out.write((f'{pad}<ul class="tree">\n' if parent is None else f"{pad}<ul>\n").encode())
     for summary in children.get(parent, []):
         path = tuple(summary.path)
-        out.append(f"{pad}<li>")
-        out.append(f'{pad}<div class="node">{_node_line(summary, hrefs[path], chosen)}</div>')
+        line = _node_line(summary, atom_hrefs[path], chosen)
+        out.write(f'{pad}<li>\n{pad}<div class="node">{line}</div>\n'.encode())
         if path in children:
-            _render_list(out, children, hrefs, path, chosen, depth + 1)
-        out.append(f"{pad}</li>")
-    out.append(f"{pad}</ul>")
+            _render_list(out, children, atom_hrefs, path, chosen, depth + 1)
+        out.write(f"{pad}</li>\n".encode())
+    out.write(f"{pad}</ul>\n".encode())
 
 
-def _node_line(summary: NodeSummary, hrefs: dict[str, str],
-               chosen: list[tuple[str, str, str, str]]) -> str:
+def _node_line(summary: NodeSummary, atom: str, chosen: list[tuple[str, str, str, str]]) -> str:
     path = tuple(summary.path)
     name = path[-1] if path else ROOT_NAME
     count = f"{summary.entries:,} {'entry' if summary.entries == 1 else 'entries'}"
@@ -169,7 +173,7 @@ def _node_line(summary: NodeSummary, hrefs: dict[str, str],
         when = when.astimezone(UTC)
         newest = (f'newest <time datetime="{when.strftime("%Y-%m-%dT%H:%M:%SZ")}">'
                   f'{when.strftime("%Y-%m-%d %H:%M")} UTC</time>')
-    links = [f'<a href="{hrefs[ext]}" type="{media_type}">{label}</a>'
+    links = [f'<a href="{_href(atom, ext)}" type="{media_type}">{label}</a>'
              for _, ext, media_type, label in chosen]
     if summary.site_link and safe_url(summary.site_link):
         links.append(f'<a href="{_e(summary.site_link)}" rel="nofollow noopener noreferrer">'

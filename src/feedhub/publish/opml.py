@@ -10,8 +10,9 @@ substitutes internal entities inside attribute values even with ``resolve_entiti
 from __future__ import annotations
 
 import codecs
+import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeAlias
 from urllib.parse import urlsplit
 from xml.parsers import expat
@@ -39,77 +40,93 @@ _POSITION = re.compile(r",? line \d+, column \d+\s*$")
 
 # ---------------------------------------------------------------------------------------------
 # Writing
+#
+# Streamed through lxml's incremental writer, which escapes as libxml2 does, with the white space
+# its pretty printer puts between elements (tests/unit/test_opml.py holds the bytes to a tree's
+# pretty print): a tree would hold a libxml2 node per outline and the whole serialization at
+# once, and the daemon kept that memory after each publish.
+
+# libxml2 indents two spaces a level, up to 60 spaces (its MAX_INDENT); deeper is as deep.
+_INDENT_CAP = 30
 
 
 def render_feeds_opml(title: str, base_url: str, tree: FeedNode,
                       feed_urls: Mapping[NodePath, str] | None = None) -> bytes:
-    """``opml.xml``: every merged feed feedhub publishes, nested like the tree.
+    """OPML 2.0 listing every node's merged Atom feed, nested like the tree.
 
-    The outermost outline is the all-feed (named ``title``); below it each node is an outline
-    with its name, ``type="rss"``, ``xmlUrl`` = its Atom feed (always written; an outline
+    Each outline carries ``text``/``title`` = the node name (the root: ``title``), ``type="rss"``
+    (the OPML 2.0 value readers expect for any feed), ``xmlUrl`` = its Atom feed (an outline
     holds one URL) and ``htmlUrl`` = ``base_url``. ``feed_urls`` gives the Atom feed URLs
     the caller has already built, by node path; the others are built from ``base_url``.
     """
-    opml, body = _document(title)
     known = feed_urls or {}
 
-    def add(parent: etree._Element, node: FeedNode) -> None:
+    def attributes(node: FeedNode) -> dict[str, str]:
         name = node.name if node.path else title
-        outline = etree.SubElement(parent, "outline")
-        _set(outline, "text", name)
-        _set(outline, "title", name)
-        outline.set("type", "rss")
-        _set(outline, "xmlUrl", known.get(node.path) or url_for(base_url, feed_file(node.path)))
-        _set(outline, "htmlUrl", base_url)
-        for child in node.children:
-            add(outline, child)
+        return {"text": name, "title": name, "type": "rss",
+                "xmlUrl": known.get(node.path) or url_for(base_url, feed_file(node.path)),
+                "htmlUrl": base_url}
 
-    add(body, tree)
-    return _serialize(opml)
+    return _render(title, (tree,), attributes)
 
 
 def render_sources_opml(title: str, tree: FeedNode) -> bytes:
-    """``sources.opml``: the configured source feeds themselves, nested like the tree.
+    """OPML 2.0 of the configured sources, as ``feedhub opml import`` and feed readers expect.
 
     Inner nodes are folder outlines (``text`` only); leaves are ``type="rss"`` outlines with
     the source's URL. ``parse_opml`` reads it back to the same names, nesting and URLs.
     """
-    opml, body = _document(title)
 
-    def add(parent: etree._Element, node: FeedNode) -> None:
-        outline = etree.SubElement(parent, "outline")
-        _set(outline, "text", node.name)
-        if node.source is not None:
-            _set(outline, "title", node.name)
-            outline.set("type", "rss")
-            _set(outline, "xmlUrl", node.source.url)
-        for child in node.children:
-            add(outline, child)
+    def attributes(node: FeedNode) -> dict[str, str]:
+        if node.source is None:
+            return {"text": node.name}
+        return {"text": node.name, "title": node.name, "type": "rss", "xmlUrl": node.source.url}
 
-    for child in tree.children:
-        add(body, child)
-    return _serialize(opml)
+    return _render(title, tree.children, attributes)
 
 
-def _document(title: str) -> tuple[etree._Element, etree._Element]:
-    opml = etree.Element("opml", version="2.0")
-    head = etree.SubElement(opml, "head")
-    etree.SubElement(head, "title").text = _xml_safe(title)
-    body = etree.SubElement(opml, "body")
-    return opml, body
+def _render(title: str, outlines: Sequence[FeedNode],
+            attributes: Callable[[FeedNode], dict[str, str]]) -> bytes:
+    """An OPML 2.0 document whose body holds ``outlines`` and their descendants, each outline
+    with the ``attributes`` of its node."""
+    out = io.BytesIO()
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()  # with its line break
+        with xf.element("opml", version="2.0"):
+            xf.write("\n  ")
+            with xf.element("head"):
+                xf.write("\n    ")
+                with xf.element("title"):
+                    xf.write(printable(title))
+                xf.write("\n  ")
+            xf.write("\n  ")
+
+            def add(node: FeedNode, level: int) -> None:
+                attrs = {k: printable(v) for k, v in attributes(node).items()}
+                if not node.children:
+                    xf.write(etree.Element("outline", attrs))
+                    return
+                with xf.element("outline", attrs):
+                    for child in node.children:
+                        xf.write("\n" + _pad(level + 1))
+                        add(child, level + 1)
+                    xf.write("\n" + _pad(level))
+
+            if outlines:
+                with xf.element("body"):
+                    for node in outlines:
+                        xf.write("\n" + _pad(2))
+                        add(node, 2)
+                    xf.write("\n  ")
+            else:
+                xf.write(etree.Element("body"))
+            xf.write("\n")
+    out.write(b"\n")
+    return out.getvalue()
 
 
-def _set(element: etree._Element, key: str, value: str) -> None:
-    element.set(key, _xml_safe(value))
-
-
-def _xml_safe(text: str) -> str:
-    """``text`` without the characters XML (and readers of OPML) cannot hold."""
-    return printable(text)
-
-
-def _serialize(opml: etree._Element) -> bytes:
-    return etree.tostring(opml, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+def _pad(level: int) -> str:
+    return "  " * min(level, _INDENT_CAP)
 
 
 # ---------------------------------------------------------------------------------------------
