@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from feedhub.errors import ParseError
+from feedhub.feedxml import read_feed
 from feedhub.parse import parse_feed, raw_digest
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -277,3 +278,13 @@ def test_raw_digest_tells_a_repeated_body_from_a_different_one(length) -> None:
 
 def test_raw_digest_tells_an_empty_mapping_from_none() -> None:
     assert raw_digest(raw_entry(image={}), "ctx") != raw_digest(raw_entry(), "ctx")
+
+
+def test_a_noncharacter_made_by_the_latin1_repair_never_reaches_a_body() -> None:
+    # "ï¿¾" is the UTF-8 of U+FFFE read as Latin-1; feedparser's repair (which the fast reader
+    # replays) turns it back into U+FFFE, a character XML cannot carry.
+    body = rss("<item><guid>g</guid><title>t</title><description>a ï¿¾ b ï¿¿</description>"
+               "</item>").encode("utf-8")
+    assert read_feed(body, "application/xml") is not None  # the fast reader's path
+    (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
+    assert entry.content == "a  b"

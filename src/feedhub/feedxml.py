@@ -26,8 +26,6 @@ from feedparser.datetimes import _parse_date
 from feedparser.mixin import _cp1252, _FeedParserMixin
 from feedparser.urls import _urljoin
 
-from feedhub.text import xml_safe
-
 ATOM = "http://www.w3.org/2005/Atom"
 _PREFIXES = {
     "": "",
@@ -60,7 +58,8 @@ class RawFeed:
     version: str
     feed: Mapping[str, Any]
     entries: list[dict[str, Any]]
-    # Every string in it is one XML 1.0 can carry: no control character, no lone surrogate.
+    # No string in it holds a control character or lone surrogate XML 1.0 forbids (lxml read
+    # it); U+FFFE and U+FFFF may, as feedparser's repair of UTF-8 read as Latin-1 makes them.
     xml_clean: bool = False
 
 
@@ -139,8 +138,7 @@ def _text_value(value: str) -> str:
 def _repaired(value: str) -> str:
     if not value.isascii():
         with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            # xml_safe: the repair alone can make a U+FFFE out of what XML let through.
-            value = xml_safe(value.encode("iso-8859-1").decode("utf-8"))
+            value = value.encode("iso-8859-1").decode("utf-8")
         if _C1.search(value):
             value = value.translate(_cp1252)
     return value

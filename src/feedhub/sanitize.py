@@ -94,11 +94,13 @@ def sanitize_html(markup: str, base: str | None = None, xml_clean: bool = False)
     """Allow-list sanitizing: no script, event handler, form, frame, or unsafe URL or style.
 
     Relative URLs are made absolute against ``base`` when one is given. ``xml_clean`` says
-    ``markup`` holds no character XML forbids (an XML parser read it), which spares a scan.
+    ``markup`` holds no control character or lone surrogate (an XML parser read it), which
+    spares a scan for them.
     """
     if not markup:
         return ""
-    cleaned = _cleaner(base).clean(markup if xml_clean else xml_safe(markup))
+    clean = xml_clean and "\ufffe" not in markup and "\uffff" not in markup
+    cleaned = _cleaner(base).clean(markup if clean else xml_safe(markup))
     # Only a numeric character reference can bring back a character XML forbids.
     return xml_safe(cleaned) if "&#" in markup else cleaned
 
