@@ -173,13 +173,13 @@ def fill_database(config: Config, entries: int) -> None:
             WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {entries})
             INSERT INTO entries (id, atom_id, source_id, key, link, canonical_link, title,
                                  author, content, summary, published, updated, first_seen,
-                                 thumbnail, categories, signature)
+                                 thumbnail, categories)
             SELECT x, 'urn:bench:' || x, '农场/站' || ((x % {sources}) / 10) || '/源' ||
                    (x % {sources}), 'id:' || x, 'https://e.example/' || x,
                    'https://e.example/' || x, '条目 ' || x, '编辑', '<p>' || hex(randomblob(400))
                    || '</p>', '', strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + x * 60,
                    'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + x * 60,
-                   'unixepoch'), '2026-01-01T00:00:00Z', NULL, '[]', ''
+                   'unixepoch'), '2026-01-01T00:00:00Z', NULL, '[]'
             FROM c""")
         db.execute("INSERT INTO entry_sources (source_id, key, entry_id, in_feed) "
                    "SELECT source_id, key, id, 0 FROM entries")

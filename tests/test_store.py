@@ -88,6 +88,17 @@ def test_edited_entry_is_updated_in_place_with_a_new_updated_time(store: Store) 
     assert after.published == before.published
 
 
+def test_a_raw_change_that_no_reader_sees_is_not_an_edit(store: Store) -> None:
+    poll(store, A, rss(item("标题", guid="g1", body="正文")))
+    (before,) = newest_entries(store, (), 10)
+    # Normalized again (its raw form changed), the entry reads the same: no update.
+    outcome = poll(store, A, rss(item("标题", guid="g1", body="  正文\n ")),
+                   NOW + timedelta(hours=2))
+    assert (outcome.new, outcome.updated) == (0, 0)
+    (after,) = newest_entries(store, (), 10)
+    assert after.updated == before.updated
+
+
 def test_same_article_in_two_sources_is_stored_once_with_both_paths(store: Store) -> None:
     poll(store, A, rss(item("原文", guid="a1", link="https://news.example/p?id=7&utm_source=a")))
     outcome = poll(store, B, rss(item("转载", guid="b1",
@@ -285,6 +296,7 @@ def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
     store = Store(path, authority="hub.example")
     store.sync_sources([A, B])
     assert "digest" in store.db["entry_sources"].columns_dict
+    assert "signature" not in store.db["entries"].columns_dict
     assert poll(store, A, rss(item("一", guid="k1"))).new == 1
     assert store.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == \
         str(SCHEMA_VERSION)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -24,11 +23,8 @@ from feedhub.store._sources import Sources, config_hash_of
 FETCH_LOG_DAYS = 30
 
 
-def _signature(e: Entry) -> str:
-    """What makes an entry 'changed': any field a reader would see."""
-    fields = [e.title, e.link or "", e.author, e.content, e.summary, e.thumbnail or "",
-              "\x1f".join(e.categories)]
-    return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
+# What makes an entry 'changed': any field a reader would see (not its language alone).
+_SEEN_FIELDS = ("title", "link", "author", "content", "summary", "thumbnail", "categories")
 
 
 class Entries(Sources):
@@ -176,13 +172,12 @@ class Entries(Sources):
         changed: set[int] = set()
         joining: list[tuple[int, str]] = []
         for e in entries:
-            signature = _signature(e)
             if e.key in known:
-                if self._update_entry(source, e, known[e.key], signature, now):
+                if self._update_entry(source, e, known[e.key], now):
                     updated += 1
                     changed.add(known[e.key])
                 continue
-            entry_id, published = self._insert_entry(source, e, signature, now)
+            entry_id, published = self._insert_entry(source, e, now)
             if published is not None:
                 joining.append((entry_id, published))
             new += 1
@@ -196,23 +191,26 @@ class Entries(Sources):
             self._join_new(path_str(node), joining)
         return new, updated, changed
 
-    def _update_entry(self, source: Source, e: Entry, entry_id: int, signature: str,
-                      now: datetime) -> bool:
-        """Edit a known entry in place if it changed; whether it did."""
-        row = self.db.execute("SELECT source_id, signature, updated FROM entries WHERE id=?",
-                              [entry_id]).fetchone()
+    def _update_entry(self, source: Source, e: Entry, entry_id: int, now: datetime) -> bool:
+        """Edit a known entry in place if it changed; whether it did.
+
+        Only entries the parser normalized again (their raw form changed) come here, so the
+        stored fields are read and compared rather than a hash of them kept for every entry:
+        hashing each new entry's body cost a cold ingest more than all of these reads."""
+        row = self.db.execute(
+            f"SELECT source_id, updated, {', '.join(_SEEN_FIELDS)} FROM entries WHERE id=?",
+            [entry_id]).fetchone()
+        fields = self._fields(e)
         # Only the source an entry came from may edit it, so two sources carrying the same
         # article with different markup cannot flip it back and forth on every poll.
-        if row[0] != source.id or row[1] == signature:
+        if row[0] != source.id or list(row[2:]) == [fields[k] for k in _SEEN_FIELDS]:
             return False
-        stored_updated = from_iso(row[2])
+        stored_updated = from_iso(row[1])
         fresh = e.updated if e.updated and e.updated > stored_updated else now
-        self.db["entries"].update(entry_id, {**self._fields(e), "signature": signature,
-                                             "updated": iso(max(fresh, stored_updated))})
+        self.db["entries"].update(entry_id, {**fields, "updated": iso(max(fresh, stored_updated))})
         return True
 
-    def _insert_entry(self, source: Source, e: Entry, signature: str,
-                      now: datetime) -> tuple[int, str | None]:
+    def _insert_entry(self, source: Source, e: Entry, now: datetime) -> tuple[int, str | None]:
         """A new key of this source: the same article from another source (linked, returns no
         date: it joins its nodes now), or a new entry (returns its date, to join its nodes)."""
         conn = self.db.conn
@@ -239,7 +237,7 @@ class Entries(Sources):
                                                source.id, e.key),
             "source_id": source.id, "key": e.key, "canonical_link": e.canonical_link,
             "published": iso(published), "updated": iso(max(e.updated or published, published)),
-            "first_seen": iso(now), "signature": signature,
+            "first_seen": iso(now),
         }
         entry_id = conn.execute(
             f"INSERT INTO entries ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from feedhub.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -24,6 +24,10 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         if version < 2:
             # The digest of each entry as its source's feed last gave it (parse.raw_digest).
             db.execute("ALTER TABLE entry_sources ADD COLUMN digest TEXT")
+        if version < 3:
+            # A hash of each entry's visible fields, kept to tell an edit; the few entries
+            # normalized again are now compared field by field (store._entries).
+            db.execute("ALTER TABLE entries DROP COLUMN signature")
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
