@@ -40,6 +40,7 @@ _PREFIXES = {
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _HTML_TYPES = _FeedParserMixin.html_types
 _C1 = re.compile("[\x80-\x9f]")
+_BEYOND_LATIN1 = re.compile("[^\x00-\xff]")
 _LINK_ENTITY = re.compile("&([A-Za-z0-9_]+);")
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)[\"']")
 _UTF8 = frozenset({"utf-8", "utf8"})
@@ -137,8 +138,11 @@ def _text_value(value: str) -> str:
 
 def _repaired(value: str) -> str:
     if not value.isascii():
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            value = value.encode("iso-8859-1").decode("utf-8")
+        # Text holding a character past Latin-1 was not UTF-8 read as Latin-1, and its failed
+        # encoding (an exception for nearly every Chinese string) is spared.
+        if not _BEYOND_LATIN1.search(value):
+            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+                value = value.encode("iso-8859-1").decode("utf-8")
         if _C1.search(value):
             value = value.translate(_cp1252)
     return value

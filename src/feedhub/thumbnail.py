@@ -26,8 +26,6 @@ def _images(markup: str) -> Iterator[str]:
     ``markup`` is sanitizer output (well-formed, quoted attributes), so a pattern over the tags
     is exact; a full HTML parser cost more than all the rest of an entry's normalization.
     """
-    if not markup or "<img" not in markup.lower():
-        return
     for tag in _IMG.finditer(markup):
         attrs = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
                  for m in _ATTR.finditer(tag.group(1))}
