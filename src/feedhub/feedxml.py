@@ -91,15 +91,49 @@ def _root(body: bytes, content_type: str) -> lxml.etree._Element:
     declared = _DECLARED.search(body.removeprefix(b"\xef\xbb\xbf")[:256])
     if declared and declared.group(1).decode("ascii").lower() not in _UTF8:
         raise Refused
-    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
-                                  remove_pis=True, huge_tree=False)
     try:
-        root = lxml.etree.fromstring(body, parser)
+        root = lxml.etree.fromstring(body, _parser(recover=False))
     except lxml.etree.XMLSyntaxError:
-        raise Refused from None
+        root = _mended_root(body)
     if root.getroottree().docinfo.doctype:
         raise Refused  # entity declarations: feedparser has rules of its own for them
     return root
+
+
+def _parser(recover: bool) -> lxml.etree.XMLParser:
+    return lxml.etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
+                                remove_pis=True, huge_tree=False, recover=recover)
+
+
+def _mended_root(body: bytes) -> lxml.etree._Element:
+    """The document read past the two faults that most often make a feed ill-formed, and that
+    feedparser's tolerant reading reads as if they were not there: an ampersand before white
+    space (written for "and", not starting a reference) and a document that ends after an item
+    or entry, or the channel, without the end tags of what holds it. Any other fault, or one
+    of these where feedparser reads it otherwise (``&b=2``, ``&#12``, a document cut inside an
+    element, whose unfinished text feedparser drops), refuses."""
+    if not body.rstrip().endswith(_WHOLE_ELEMENT_ENDS):
+        raise Refused
+    parser = _parser(recover=True)
+    try:
+        root = lxml.etree.fromstring(_BARE_AMPERSAND.sub(_escape_ampersand, body), parser)
+    except lxml.etree.XMLSyntaxError:
+        raise Refused from None
+    if root is None or any(e.type != lxml.etree.ErrorTypes.ERR_TAG_NOT_FINISHED
+                           for e in parser.error_log):
+        raise Refused
+    return root
+
+
+# How a document the mending may read ends: whole, or cut after a whole item, entry or channel.
+_WHOLE_ELEMENT_ENDS = (b"</rss>", b"</feed>", b"</item>", b"</entry>", b"</channel>")
+# An ampersand before white space, outside CDATA sections, comments and processing
+# instructions (which the alternatives consume whole, so that none inside them is touched).
+_BARE_AMPERSAND = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>)|&(?=\s)", re.DOTALL)
+
+
+def _escape_ampersand(match: re.Match[bytes]) -> bytes:
+    return match.group(1) or b"&amp;"
 
 
 def _name(element: lxml.etree._Element, atom_mode: bool) -> str:
