@@ -9,9 +9,12 @@ Figures (median, and min-max over the runs):
 - publishing every merged feed; an incremental publish after one new entry in a database of
   ``--entries-db`` entries;
 - the daemon's resident memory with ``--sources`` sources configured;
-- the built-in server: requests/s for a ~100 KB feed, plain and conditional (304).
+- the built-in server: requests/s for a ~100 KB feed, plain and conditional (304);
+- the floor: the CPU that the farm's cold ingest cannot do without (HTTP, lxml, feedparser for
+  the ill-formed feeds, nh3, SQLite), each part measured alone, and the speed-up over reader
+  that it leaves possible on this machine's cores.
 ``--no-reader`` leaves reader out (the CI smoke run does, to stay offline-light and short);
-``--only ingest,incremental,memory,server`` runs some of the parts.
+``--only ingest,floor,incremental,memory,server`` runs some of the parts.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 
@@ -39,6 +43,8 @@ sys.path[:0] = [str(Path(__file__).parent), str(ROOT / "src")]
 from farm import FarmServer, add_entry, make_farm  # noqa: E402
 
 from feedhub.config import Config  # noqa: E402
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -239,6 +245,96 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
                                    f"wrote {', '.join(written)}")
 
 
+def bench_floor(args: argparse.Namespace, work: Path, farm_dir: Path,
+                figures: dict[str, Figure]) -> None:
+    """The CPU that the parts no Python of feedhub's can remove take for the farm's cold
+    ingest (see :func:`floor_parts`). Their sum over the machine's cores is the least wall time
+    any ingest doing that work can take here, and so the largest speed-up over reader it can
+    show."""
+    feeds = make_farm(farm_dir, args.feeds)
+    server = FarmServer(farm_dir)
+    urls = [server.url(f.name) for f in feeds]
+    for _ in range(args.runs):
+        parts = floor_parts(urls, work / "floor.db")
+        total = sum(parts.values())
+        figures["floor"].values.append(total)
+        figures["floor wall"].values.append(total / (os.cpu_count() or 1))
+        figures["floor"].note = ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+
+
+def floor_parts(urls: list[str], database: Path) -> dict[str, float]:
+    """Each part's CPU time in this process, measured alone: the HTTP exchanges (the client and
+    the farm's server), lxml reading the well-formed feeds, feedparser reading the rest, nh3
+    sanitizing every entry's body once, and SQLite storing each entry in a bare table."""
+    import io
+
+    import feedparser
+    import lxml.etree
+
+    from feedhub.feedxml import read_feed
+    from feedhub.sanitize import sanitize_html
+
+    parts: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], T]) -> T:
+        started = time.process_time()
+        result = work()
+        parts[name] = time.process_time() - started
+        return result
+
+    bodies = timed("HTTP", lambda: asyncio.run(fetch_all(urls)))
+    read = [(body, read_feed(body, "application/rss+xml; charset=utf-8")) for body in bodies]
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+    timed("lxml", lambda: [lxml.etree.fromstring(body, parser)
+                           for body, raw in read if raw is not None])
+    timed("feedparser", lambda: [feedparser.parse(io.BytesIO(body), sanitize_html=False,
+                                                  resolve_relative_uris=False)
+                                 for body, raw in read if raw is None])
+    entries = [(url, raw.entries if raw else feedparser.parse(io.BytesIO(body)).entries)
+               for url, (body, raw) in zip(urls, read, strict=True)]
+    html = [(url, e.get("id") or e.get("link") or "", e.get("title") or "",
+             e.get("link") or "", e.get("summary") or "")
+            for url, items in entries for e in items]
+    clean = timed("nh3", lambda: [sanitize_html(body, url) for url, *_, body in html])
+    rows = [(url, key, title, link, body)
+            for (url, key, title, link, _), body in zip(html, clean, strict=True)]
+    timed("SQLite", lambda: store_bare(database, rows))
+    return parts
+
+
+async def fetch_all(urls: list[str]) -> list[bytes]:
+    """Every URL's body, 16 requests in flight, as a poll's client fetches them."""
+    gate = asyncio.Semaphore(16)
+    async with aiohttp.ClientSession() as session:
+        async def one(url: str) -> bytes:
+            async with gate, session.get(url) as response:
+                return await response.read()
+        return await asyncio.gather(*(one(url) for url in urls))
+
+
+def store_bare(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """The rows in a table with nothing but the unique key a store of entries needs, in WAL
+    mode, one transaction per feed, as a poll commits them."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, feed TEXT, key TEXT, title TEXT,"
+               " link TEXT, content TEXT, UNIQUE (feed, key))")
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and rows[end][0] == rows[start][0]:
+            end += 1
+        db.execute("BEGIN")
+        db.executemany("INSERT OR IGNORE INTO entries (feed, key, title, link, content) "
+                       "VALUES (?, ?, ?, ?, ?)", rows[start:end])
+        db.execute("COMMIT")
+        start = end
+    db.close()
+
+
 def bench_memory(args: argparse.Namespace, work: Path, figures: dict[str, Figure]) -> None:
     folder = work / "memory"
     shutil.rmtree(folder, ignore_errors=True)
@@ -368,6 +464,10 @@ def table(figures: dict[str, Figure]) -> str:
     row("cold ingest, wall: reader update_feeds", "reader", secs)
     if f["reader"].values:
         row("  feedhub speed-up (wall)", "cold", lambda _: times("cold", "reader"))
+    if f["floor"].values:
+        row("  floor: CPU that cannot be removed", "floor", secs, f["floor"].note)
+        row("  floor: that over every core (wall)", "floor wall", secs,
+            times("floor wall", "reader").replace("reader's", "reader's, at best"))
     row("cold ingest, CPU: feedhub", "cold cpu", secs, times("cold cpu", "reader cpu"))
     row("cold ingest, CPU: reader", "reader cpu", secs)
     row("cold ingest, entries/s: feedhub", "cold eps", lambda v: f"{v:.0f}",
@@ -401,7 +501,7 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--no-reader", action="store_true")
-    parser.add_argument("--only", default="ingest,incremental,memory,server",
+    parser.add_argument("--only", default="ingest,floor,incremental,memory,server",
                         help="which parts to run, comma-separated (default: all of them)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "feedhub-bench")
     args = parser.parse_args()
@@ -411,11 +511,13 @@ def main() -> None:
     compileall.compile_dir(ROOT / "src" / "feedhub", quiet=1)
     names = ["cold", "cold cpu", "cold eps", "cold rss", "first publish", "warm", "warm s",
              "tenth", "build", "reader", "reader cpu", "reader eps", "reader rss",
-             "incremental", "memory", "server", "server 304"]
+             "incremental", "memory", "server", "server 304", "floor", "floor wall"]
     figures = {n: Figure(n, "") for n in names}
     parts = set(args.only.split(","))
     if "ingest" in parts:
         bench_ingest(args, args.work, args.work / f"farm{args.feeds}", figures)
+    if "floor" in parts:
+        bench_floor(args, args.work, args.work / f"farm{args.feeds}", figures)
     if "incremental" in parts:
         bench_incremental(args, args.work, figures)
     if "memory" in parts:

@@ -20,7 +20,10 @@ def test_benchmark_prints_every_figure_on_a_small_farm(tmp_path: Path) -> None:
                    "first publish of the farm (build)", "warm re-poll (all 304)",
                    "re-poll, 10% changed", "rebuild every merged feed, nothing changed",
                    "incremental publish, one new entry", "daemon resident memory",
-                   "server, ~100 KB feed", "server, conditional (304)"):
+                   "server, ~100 KB feed", "server, conditional (304)",
+                   "floor: CPU that cannot be removed", "floor: that over every core (wall)"):
         assert figure in table, f"{figure!r} missing from:\n{table}"
     incremental = next(line for line in table.splitlines() if line.startswith("incremental"))
     assert "3000 entries" in incremental and "all.atom" in incremental
+    floor = next(line for line in table.splitlines() if "cannot be removed" in line)
+    assert all(part in floor for part in ("HTTP", "lxml", "feedparser", "nh3", "SQLite"))
