@@ -284,7 +284,8 @@ def floor_parts(urls: list[str], database: Path) -> dict[str, float]:
 
     bodies = timed("HTTP", lambda: asyncio.run(fetch_all(urls)))
     read = [(body, read_feed(body, "application/rss+xml; charset=utf-8")) for body in bodies]
-    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+    # recover: the fast reader reads a stray "&" and missing end tags too (feedxml._mended_root)
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     timed("lxml", lambda: [lxml.etree.fromstring(body, parser)
                            for body, raw in read if raw is not None])
     timed("feedparser", lambda: [feedparser.parse(io.BytesIO(body), sanitize_html=False,

@@ -106,12 +106,13 @@ def _parser(recover: bool) -> lxml.etree.XMLParser:
 
 
 def _mended_root(body: bytes) -> lxml.etree._Element:
-    """The document read past the two faults that most often make a feed ill-formed, and that
-    feedparser's tolerant reading reads as if they were not there: an ampersand before white
-    space (written for "and", not starting a reference) and a document that ends after an item
-    or entry, or the channel, without the end tags of what holds it. Any other fault, or one
-    of these where feedparser reads it otherwise (``&b=2``, ``&#12``, a document cut inside an
-    element, whose unfinished text feedparser drops), refuses."""
+    """The document read past the two faults that most often make a feed ill-formed, as the
+    well-formed document its writer meant (which is what feedparser reads of that one): an
+    ampersand before white space (written for "and", not starting a reference) and a document
+    that ends after an item or entry, or the channel, without the end tags of what holds it.
+    Any other fault, or one of these where the intent is less plain (``AT&T``, ``&b=2``,
+    ``&#12``, a document cut inside an element, whose unfinished text feedparser drops),
+    refuses."""
     if not body.rstrip().endswith(_WHOLE_ELEMENT_ENDS):
         raise Refused
     parser = _parser(recover=True)
