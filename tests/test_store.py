@@ -89,14 +89,16 @@ def test_edited_entry_is_updated_in_place_with_a_new_updated_time(store: Store) 
 
 
 def test_a_raw_change_that_no_reader_sees_is_not_an_edit(store: Store) -> None:
-    poll(store, A, rss(item("标题", guid="g1", body="正文")))
+    poll(store, A, rss(item("标题", guid="g1", body="&lt;p&gt;正文&lt;/p&gt;")))
     (before,) = newest_entries(store, (), 10)
-    # Normalized again (its raw form changed), the entry reads the same: no update.
-    outcome = poll(store, A, rss(item("标题", guid="g1", body="  正文\n ")),
-                   NOW + timedelta(hours=2))
+    # Its raw form changed, so it is normalized again, and reads the same once sanitized.
+    edited = rss(item("标题", guid="g1", body="&lt;p onclick='x()'&gt;正文&lt;/p&gt;"))
+    parsed = parse_feed(edited, A, A.url, {}, NOW, store.digests(A.id))
+    assert parsed.unchanged == () and len(parsed.entries) == 1
+    outcome = poll(store, A, edited, NOW + timedelta(hours=2))
     assert (outcome.new, outcome.updated) == (0, 0)
     (after,) = newest_entries(store, (), 10)
-    assert after.updated == before.updated
+    assert after.updated == before.updated and after.content == before.content
 
 
 def test_same_article_in_two_sources_is_stored_once_with_both_paths(store: Store) -> None:
@@ -300,6 +302,27 @@ def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
     assert poll(store, A, rss(item("一", guid="k1"))).new == 1
     assert store.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == \
         str(SCHEMA_VERSION)
+
+
+def test_a_database_of_schema_2_keeps_its_entries_and_still_tells_an_edit(
+        tmp_path: Path) -> None:
+    path = tmp_path / "two.sqlite"
+    store = Store(path, authority="hub.example")
+    store.sync_sources([A, B])
+    poll(store, A, rss(item("标题", guid="g1", body="旧正文")))
+    # As schema 2 left it: a signature column, which this version neither writes nor reads.
+    with store.db.conn:
+        store.db.execute("ALTER TABLE entries ADD COLUMN signature TEXT")
+        store.db.execute("UPDATE entries SET signature = 'old'")
+        store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    store.close()
+    store = Store(path, authority="hub.example")
+    assert "signature" not in store.db["entries"].columns_dict
+    assert titles(store) == ["标题"]
+    outcome = poll(store, A, rss(item("标题", guid="g1", body="新正文")),
+                   NOW + timedelta(hours=1))
+    assert (outcome.new, outcome.updated) == (0, 1)
+    store.close()
 
 
 def test_a_batch_command_may_give_sqlite_a_bigger_page_cache(tmp_path: Path) -> None:

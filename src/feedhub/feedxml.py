@@ -1,8 +1,9 @@
-"""A fast reader for well-formed RSS 2.0 and Atom 1.0, giving what feedparser would give.
+"""A fast reader for RSS 2.0 and Atom 1.0, giving what feedparser would give.
 
 feedparser reads every feed ever written, but at a few MB/s: its SAX pass does Python work
 for every element and every run of text. Most feeds a hub polls are well-formed UTF-8 RSS 2.0
-or Atom 1.0, which lxml reads at hundreds of MB/s. This module reads those, and only those, into
+or Atom 1.0, which lxml reads at hundreds of MB/s; some are that but for a stray "&" or their
+last end tags (see ``_mended_root``). This module reads those, and only those, into
 the same mapping shape feedparser returns (``title``, ``title_detail``, ``content``,
 ``summary_detail``, ``links``, ``tags``, ``*_parsed``...), replaying feedparser's own rules for
 each element it accepts, so that ``parse.py`` normalizes both readers' output with one code.
@@ -93,7 +94,9 @@ def _root(body: bytes, content_type: str) -> lxml.etree._Element:
         raise Refused
     try:
         root = lxml.etree.fromstring(body, _parser(recover=False))
-    except lxml.etree.XMLSyntaxError:
+    except lxml.etree.XMLSyntaxError as exc:
+        if exc.code not in _MENDABLE:
+            raise Refused from None
         root = _mended_root(body)
     if root.getroottree().docinfo.doctype:
         raise Refused  # entity declarations: feedparser has rules of its own for them
@@ -117,7 +120,7 @@ def _mended_root(body: bytes) -> lxml.etree._Element:
         raise Refused
     parser = _parser(recover=True)
     try:
-        root = lxml.etree.fromstring(_BARE_AMPERSAND.sub(_escape_ampersand, body), parser)
+        root = lxml.etree.fromstring(_escape_bare_ampersands(body), parser)
     except lxml.etree.XMLSyntaxError:
         raise Refused from None
     if root is None or any(e.type != lxml.etree.ErrorTypes.ERR_TAG_NOT_FINISHED
@@ -126,15 +129,35 @@ def _mended_root(body: bytes) -> lxml.etree._Element:
     return root
 
 
+# The first fault libxml2 reports for the two that _mended_root reads: "xmlParseEntityRef: no
+# name" (an "&" before white space) and "Premature end of data" (missing end tags). Any other
+# document goes to feedparser without a second parse.
+_MENDABLE = frozenset({lxml.etree.ErrorTypes.ERR_NAME_REQUIRED,
+                       lxml.etree.ErrorTypes.ERR_TAG_NOT_FINISHED})
 # How a document the mending may read ends: whole, or cut after a whole item, entry or channel.
 _WHOLE_ELEMENT_ENDS = (b"</rss>", b"</feed>", b"</item>", b"</entry>", b"</channel>")
-# An ampersand before white space, outside CDATA sections, comments and processing
-# instructions (which the alternatives consume whole, so that none inside them is touched).
-_BARE_AMPERSAND = re.compile(rb"(<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>)|&(?=\s)", re.DOTALL)
+_OPENERS = re.compile(rb"<!\[CDATA\[|<!--|<\?|&(?=\s)")
+_CLOSERS = {b"<![CDATA[": b"]]>", b"<!--": b"-->", b"<?": b"?>"}
 
 
-def _escape_ampersand(match: re.Match[bytes]) -> bytes:
-    return match.group(1) or b"&amp;"
+def _escape_bare_ampersands(body: bytes) -> bytes:
+    """Each "&" before white space written ``&amp;``, but none inside a CDATA section, comment
+    or processing instruction: those are passed over whole (one left open refuses). One pass,
+    so that no document, however hostile, costs more than its length."""
+    pieces: list[bytes] = []
+    copied = searched = 0
+    while (found := _OPENERS.search(body, searched)) is not None:
+        opener = found.group()
+        if opener == b"&":
+            pieces += (body[copied:found.start()], b"&amp;")
+            copied = searched = found.end()
+            continue
+        end = body.find(_CLOSERS[opener], found.end())
+        if end < 0:
+            raise Refused
+        searched = end + len(_CLOSERS[opener])
+    pieces.append(body[copied:])
+    return b"".join(pieces)
 
 
 def _name(element: lxml.etree._Element, atom_mode: bool) -> str:

@@ -235,9 +235,19 @@ def test_crafted_atom_entries_read_the_same(name: str, lang: str) -> None:
     RSS.format(channel="", items="<item><title>t</title><description>cut in the mid"
                ).removesuffix("</channel></rss>"),
     RSS.format(channel="", items="<item><title>t</title><desc").removesuffix("</channel></rss>"),
+    # a stray "&" or missing end tags do not excuse any other fault
+    RSS.format(channel="", items="<item><title>A & B\x01</title></item>"),
+    RSS.format(channel="", items="<item><title>A & B\x00</title></item>"),
+    '<!DOCTYPE rss [<!ENTITY e "x">]><rss version="2.0"><channel><title>A & &e;</title>'
+    "</channel></rss>",
+    RSS.format(channel="", items="<item><description><![CDATA[R & D</description></item>"),
+    RSS.format(channel="<!-- a -- b -->", items="<item><title>A & B</title></item>"),
+    RSS.format(channel="", items="<item><title>A & B</title></item>") + "<!-- cached -->",
 ], ids=["two descriptions", "markup in description", "unknown namespace", "xml:base",
         "xhtml content", "latin-1", "doctype", "ampersand before a name", "query string",
-        "ampersand before #", "mismatched tags", "cut inside an element", "cut inside a tag"])
+        "ampersand before #", "mismatched tags", "cut inside an element", "cut inside a tag",
+        "and a control character", "and a NUL", "and a doctype", "and an open CDATA section",
+        "and -- in a comment", "and a trailing comment"])
 def test_the_fast_reader_refuses_what_it_cannot_promise(body: str) -> None:
     effective = effective_content_type(body.encode("utf-8"), "application/xml")
     assert read_feed(body.encode("utf-8"), effective) is None
@@ -245,6 +255,7 @@ def test_the_fast_reader_refuses_what_it_cannot_promise(body: str) -> None:
 
 def test_a_refused_feed_is_still_read_by_feedparser() -> None:
     body = RSS.format(channel="", items="<item><title>A&nbsp;B</title><guid>g</guid></item>")
+    assert read_feed(body.encode(), "application/xml") is None
     parsed = parse_feed(body.encode(), SOURCE, URL, {"content-type": "application/xml"}, NOW)
     assert [e.title for e in parsed.entries] == ["A B"]
 
@@ -282,6 +293,13 @@ MENDED = {
                         items=ITEM.format(n=1) + ITEM.format(n=2)).removesuffix(
                             "</channel></rss>") + "\n", CUT),
 }
+
+
+def test_mending_a_hostile_document_costs_one_pass() -> None:
+    # Every "<?" is left open: a search for each one's end to the end of the document would
+    # take quadratic time over these 800 kB, and never finish.
+    body = b"<rss><channel>" + b"<?" * 400_000 + b" & </channel></rss>"
+    assert read_feed(body, "application/xml") is None
 
 
 @pytest.mark.parametrize("name", sorted(MENDED))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -24,9 +25,10 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         if version < 2:
             # The digest of each entry as its source's feed last gave it (parse.raw_digest).
             db.execute("ALTER TABLE entry_sources ADD COLUMN digest TEXT")
-        if version < 3:
+        if version < 3 and sqlite3.sqlite_version_info >= (3, 35):
             # A hash of each entry's visible fields, kept to tell an edit; the few entries
-            # normalized again are now compared field by field (store._entries).
+            # normalized again are now compared field by field (store._entries). An SQLite
+            # too old to drop a column keeps it, unused (NULL in every new row).
             db.execute("ALTER TABLE entries DROP COLUMN signature")
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
