@@ -209,14 +209,22 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
     # event loop keeps fetching. (A thread would hold the GIL.)
     # forkserver, not fork: this process already runs threads (the database's), and a fork
     # could copy a lock one of them holds.
-    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-            if workers > 1 else ThreadPoolExecutor(1))
+    pool = (ProcessPoolExecutor(workers, mp_context=_forkserver()) if workers > 1
+            else ThreadPoolExecutor(1))
     with pool as parsers:
         async with Fetcher(fetch_policy(config)) as fetcher:
             await in_order([functools.partial(one, fetcher, s, parsers) for s in chosen], store,
                            running=2 * (config.polling.concurrency + workers),
                            buffered_bytes=BUFFERED_BYTES)
     return outcomes, [s for s in skips if s is not None]
+
+
+def _forkserver() -> multiprocessing.context.BaseContext:
+    """The forkserver context, its server importing the parser once: each worker forked from
+    it starts with feedparser, lxml and nh3 loaded instead of importing them itself."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["feedhub.parse"])
+    return context
 
 
 # How much fetched data may wait for an earlier, slower source before no new fetch starts.
