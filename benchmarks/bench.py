@@ -146,10 +146,16 @@ def bench_ingest(args: argparse.Namespace, work: Path, farm_dir: Path,
         warm = feedhub("poll", "-c", str(config), cwd=folder)
         figures["warm"].values.append(len(feeds) / warm.wall)
         figures["warm s"].values.append(warm.wall)
-        changed = feeds[i::10]
-        for f in changed:
-            add_entry(f.path, i)
-        tenth = feedhub("poll", "-c", str(config), cwd=folder)
+        # The farm is put back afterwards: a later run, or a later `make bench` on the same
+        # --work folder, must ingest the same farm and find these entries new again.
+        changed = {f.path: f.path.read_bytes() for f in feeds[i::10]}
+        try:
+            for path in changed:
+                add_entry(path, i)
+            tenth = feedhub("poll", "-c", str(config), cwd=folder)
+        finally:
+            for path, original in changed.items():
+                path.write_bytes(original)
         figures["tenth"].values.append(len(feeds) / tenth.wall)
         build = feedhub("build", "-c", str(config), cwd=folder)
         figures["build"].values.append(build.wall)
