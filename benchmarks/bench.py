@@ -294,11 +294,12 @@ def floor_parts(urls: list[str], database: Path) -> dict[str, float]:
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     timed("lxml", lambda: [lxml.etree.fromstring(body, parser)
                            for body, raw in read if raw is not None])
-    timed("feedparser", lambda: [feedparser.parse(io.BytesIO(body), sanitize_html=False,
-                                                  resolve_relative_uris=False)
-                                 for body, raw in read if raw is None])
-    entries = [(url, raw.entries if raw else feedparser.parse(io.BytesIO(body)).entries)
-               for url, (body, raw) in zip(urls, read, strict=True)]
+    loose = iter(timed("feedparser", lambda: [
+        feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+        for body, raw in read if raw is None]))
+    # Each refused feed's entries from the feedparser reading just timed, in farm order.
+    entries = [(url, raw.entries if raw else next(loose).entries)
+               for url, (_, raw) in zip(urls, read, strict=True)]
     html = [(url, e.get("id") or e.get("link") or "", e.get("title") or "",
              e.get("link") or "", e.get("summary") or "")
             for url, items in entries for e in items]
