@@ -38,6 +38,16 @@ def hub(tmp_path: Path) -> tuple[Config, Store]:
     return config, store
 
 
+@pytest.fixture
+def gzip_hub(tmp_path: Path) -> tuple[Config, Store]:
+    """A hub that keeps gzip siblings of its feeds and listing files, for a front server."""
+    config = load_config(write_config(
+        tmp_path, SOURCES, extra=f"publish: {{entries: {PER_PAGE}, gzip: true}}\n"))
+    store = Store.for_base_url(config.database, config.base_url)
+    store.sync_sources(config.sources)
+    return config, store
+
+
 def poll(store: Store, source: Source, *titles: str, at: datetime = NOW) -> PollOutcome:
     """One poll of ``source`` whose feed holds an item per title, published at ``at``."""
     items = "".join(
@@ -77,8 +87,8 @@ def test_incremental_publishes_write_exactly_what_a_full_build_writes(
 
 
 def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their_feed(
-        hub: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch) -> None:
-    config, store = hub
+        gzip_hub: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    config, store = gzip_hub
     publish(config, store)
     fill(config, store, 4)
     existing = set(config.output.rglob("*.gz"))
@@ -111,14 +121,16 @@ def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their
         assert synced_between(path.parent, i, len(events)), f"{path} is not durable"
     # A sibling replacing an older one is durable before its file changes; a new one needs no
     # such care (if it is lost, the next publish sees it missing).
-    replaced = [(i, path) for i, path in renamed if path in existing]
+    archive = config.output / "archive"
+    replaced = [(i, path) for i, path in renamed if path in existing and archive not in path.parents]
     assert any(path.name.endswith(".atom.gz") for _, path in replaced)
     for i, path in replaced:
         plain = index_of(path.with_suffix(""))
         assert plain > i and synced_between(path.parent, i, plain), path
-    # A feed links its newest archive page: the page is durable before the feed changes.
-    archive = config.output / "archive"
-    pages = [(i, path) for i, path in renamed if archive in path.parents and path.suffix == ".atom"]
+    # A feed links its newest archive page (kept in gzip form only): the page is durable
+    # before the feed changes.
+    pages = [(i, path) for i, path in renamed if archive in path.parents]
+    assert all(path.name.endswith(".atom.gz") for _, path in pages)
     assert pages
     for i, page in pages:
         feed = config.output / feed_file(page.parent.relative_to(archive).parts)
@@ -127,17 +139,18 @@ def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their
     assert len(events) - len(renamed) < len(renamed)
 
 
-def test_feed_entry_ids_are_the_newest_and_every_entry_from_a_sequence_number(
+def test_a_subscription_document_holds_the_entries_that_joined_last(
         hub: tuple[Config, Store]) -> None:
     config, store = hub
     source = config.sources[0]
+    # Arrival order, not publication date: a late entry with an old date still reaches
+    # subscribers (RFC 5005 4: "the most recently added or changed entries").
     for i in range(7):
-        poll(store, source, f"条目{i}", at=NOW + timedelta(minutes=i))
-    by_seq = store.entry_ids_by_seq(source.path, 1, 2**62)  # newest first
-    assert sorted(store.feed_entry_ids(source.path, 2, 7)) == sorted(by_seq[:2])
-    assert sorted(store.feed_entry_ids(source.path, 2, 4)) == sorted(by_seq[:4])
-    assert sorted(store.feed_entry_ids(source.path, 0, 1)) == sorted(by_seq)
-    assert store.feed_entry_ids(("无此节点",), 2, 1) == []
+        poll(store, source, f"条目{i}", at=NOW - timedelta(days=i))
+    by_seq = store.entry_ids_by_seq(source.path, 1, 2**62)  # last joined first
+    assert store.newest_entry_ids(source.path, 2) == by_seq[:2]
+    assert store.newest_entry_ids(source.path, 50) == by_seq
+    assert store.newest_entry_ids(("无此节点",), 2) == []
 
 
 def test_times_read_back_exactly_as_stored_before_and_after_1970(
@@ -188,8 +201,8 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_listing_renders_the_listing_files_only_when_what_they_show_changed(
-        hub: tuple[Config, Store], renders: list[str]) -> None:
-    config, store = hub
+        gzip_hub: tuple[Config, Store], renders: list[str]) -> None:
+    config, store = gzip_hub
     listing = Listing()
     publish(config, store, listing=listing)
     assert renders == ["render_feeds_opml", "render_sources_opml", "render_index"]
@@ -221,8 +234,8 @@ def test_a_listing_renders_the_listing_files_only_when_what_they_show_changed(
 
 
 def test_a_listing_renders_again_a_listing_file_changed_or_removed_on_disk(
-        hub: tuple[Config, Store], renders: list[str]) -> None:
-    config, store = hub
+        gzip_hub: tuple[Config, Store], renders: list[str]) -> None:
+    config, store = gzip_hub
     listing = Listing()
     publish(config, store, listing=listing)
     written = snapshot(config.output)
@@ -245,23 +258,26 @@ def test_a_full_build_removes_what_the_tree_and_the_formats_no_longer_have(
     publish(config, store)
     fill(config, store, 8)
     out = config.output
-    assert (out / "archive" / "科技" / "甲" / "1.atom").is_file()
+    assert (out / "archive" / "科技" / "甲" / "1.atom.gz").is_file()
     strays = ["feeds/旧/站.atom", "feeds/旧/站.atom.gz", "feeds/科技/甲.txt", "feeds/旧.rss",
               "archive/旧/1.atom", "archive/旧/深/2.atom.gz", "all.json", "all.json.gz"]
+    # Siblings no longer wanted and archive pages in the plain form of earlier versions.
+    old_forms = ["feeds/科技/甲.atom.gz", "archive/科技/甲/1.atom", "all.atom.gz",
+                 "index.html.gz"]
     kept = ["feeds/.hidden", "feeds/科技/.甲.atom.1.tmp", "archive/科技/甲/notes.txt"]
-    for name in strays + kept:
+    for name in strays + old_forms + kept:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(b"x")
     atom_only = dataclasses.replace(
         config, publish=config.publish.model_copy(update={"formats": ("atom",)}))
     report = publish(atom_only, store)
     left = set(snapshot(out))
-    assert not left & set(strays)
+    assert not left & set(strays + old_forms)
     assert set(kept) <= left
     assert not [name for name in left if name.endswith((".rss", ".rss.gz", ".json", ".json.gz"))]
     assert {str(p.relative_to(out)) for p in report.deleted} >= set(strays)
-    assert (out / "archive" / "科技" / "甲" / "1.atom").is_file()
-    assert (out / "feeds" / "科技" / "甲.atom.gz").is_file()
+    assert (out / "archive" / "科技" / "甲" / "1.atom.gz").is_file()
+    assert (out / "feeds" / "科技" / "甲.atom").is_file()
     # Folders left empty go; the tops stay.
     assert not (out / "feeds" / "旧").exists() and not (out / "archive" / "旧").exists()
     assert (out / "feeds").is_dir() and (out / "archive").is_dir()
@@ -285,5 +301,6 @@ def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, 
         "print(' '.join(m for m in sys.modules if m.startswith('feedhub.publish.')))\n")
     found = subprocess.run([sys.executable, "-c", script, str(config.file)], check=True,
                            capture_output=True, text=True).stdout.split()
-    assert set(found) == {"feedhub.publish.build", "feedhub.publish.deflate",
+    assert set(found) == {"feedhub.publish.build", "feedhub.publish.archive",
+                          "feedhub.publish.deflate",
                           "feedhub.publish.files", "feedhub.publish.writer"}

@@ -314,10 +314,15 @@ def test_a_database_of_schema_2_keeps_its_entries_and_still_tells_an_edit(
     with store.db.conn:
         store.db.execute("ALTER TABLE entries ADD COLUMN signature TEXT")
         store.db.execute("UPDATE entries SET signature = 'old'")
+        store.db.execute("ALTER TABLE nodes DROP COLUMN first_page")
+        store.db.execute("DROP TABLE stale_seqs")
         store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
     store.close()
     store = Store(path, authority="hub.example")
     assert "signature" not in store.db["entries"].columns_dict
+    # Schema 4: every node's archive starts at its first page, nothing stale yet.
+    assert {r[0] for r in store.db.execute("SELECT first_page FROM nodes")} == {1}
+    assert store.stale_nodes() == set()
     assert titles(store) == ["标题"]
     outcome = poll(store, A, rss(item("标题", guid="g1", body="新正文")),
                    NOW + timedelta(hours=1))

@@ -10,7 +10,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -39,6 +39,12 @@ def _duration_or_zero(value: object) -> float:
 
 
 Limit = Annotated[float, BeforeValidator(_duration_or_zero)]
+
+
+def _size_or_zero(value: object) -> int:
+    """A size, or 0 for 'no limit'."""
+    return 0 if value in (0, "0") else parse_size(value)
+
 FORMATS = ("atom", "rss", "json")
 MAX_NAME_BYTES = 200  # a node's name becomes a file name (plus ".atom", ".rss.gz")
 
@@ -92,6 +98,13 @@ class PublishSettings(_Strict):
     entries: int = Field(50, ge=1, le=10000)
     formats: tuple[str, ...] = ("atom", "rss", "json")
     websub_hub: str | None = None  # a WebSub hub to advertise (rel=hub) and ping on changes
+    # Which nodes keep RFC 5005 archive pages: every node, the sources only, or none.
+    archive: Literal["all", "routes", "none"] = "all"
+    # A .gz sibling of each subscription document, index and OPML file, for a front server's
+    # gzip_static; feedhub's own server compresses on the fly without them.
+    gzip: bool = False
+    # A bound on the output folder: the oldest archive pages go first (0: no bound).
+    max_bytes: Annotated[int, BeforeValidator(_size_or_zero)] = 0
 
     @field_validator("websub_hub")
     @classmethod

@@ -206,6 +206,18 @@ class StoredEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveState:
+    """A node's RFC 5005 archive pages as last written: ``pages`` full pages of
+    ``page_size`` entries, the oldest still published being ``first_page``; and the
+    sequence numbers whose pages are to be written again."""
+
+    pages: int = 0
+    page_size: int = 0
+    first_page: int = 1
+    stale_seqs: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class PollOutcome:
     """What one poll of one source did, for logging, status and publishing."""
 

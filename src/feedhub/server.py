@@ -2,12 +2,15 @@
 
 Static files go through aiohttp's FileResponse, which gives ETag and Last-Modified (from the
 file's mtime and size), answers If-None-Match / If-Modified-Since with 304, handles HEAD and
-ranges, and serves the ``.gz`` sibling that publishing writes when the client accepts gzip.
-Because publishing never rewrites an unchanged file, those validators stay stable.
+ranges, and serves the ``.gz`` form that publishing keeps of a file when the client accepts
+gzip; other files are compressed on the fly. Archive pages are kept in gzip form only, and
+decompressed here for the rare client that does not take gzip. Because publishing never
+rewrites an unchanged file, those validators stay stable.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from feedhub.metrics import Metrics
+from feedhub.publish.writer import gzipped
 
 MEDIA_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
@@ -50,7 +54,8 @@ def resolve_inside(root: Path, requested: str) -> Path | None:
         return None
     if target.is_dir():
         target = target / "index.html"
-    return target if target.is_file() else None
+    # An archive page is kept in its gzip form only.
+    return target if target.is_file() or gzipped(target).is_file() else None
 
 
 def make_app(output: Path, health: HealthProbe, metrics: Metrics,
@@ -80,9 +85,16 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
         target = resolve_inside(output, request.match_info["tail"])
         if target is None:
             raise web.HTTPNotFound(text="not found\n")
-        media_type = MEDIA_TYPES.get(target.suffix.lower(), "application/octet-stream")
-        return web.FileResponse(target, headers={"Content-Type": media_type,
-                                                 "Cache-Control": CACHE_CONTROL})
+        headers = {"Content-Type": MEDIA_TYPES.get(target.suffix.lower(),
+                                                    "application/octet-stream"),
+                   "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+        if not target.is_file() and "gzip" not in request.headers.get("Accept-Encoding", ""):
+            return _decompressed(request, gzipped(target), headers)
+        response = web.FileResponse(target, headers=headers)
+        # Compressed on the fly where no gzip form is kept; FileResponse turns this off when
+        # it sends a .gz file as it is.
+        response.enable_compression()
+        return response
 
     app = web.Application()
     app.on_response_prepare.append(count)
@@ -90,6 +102,19 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
     app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/{tail:.*}", static)
     return app
+
+
+def _decompressed(request: web.Request, packed: Path, headers: dict[str, str]) -> web.Response:
+    """A file kept only in gzip form, for a client that does not accept gzip: decompressed,
+    with the validators FileResponse would give the .gz file."""
+    st = packed.stat()
+    etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag, **headers})
+    body = b"" if request.method == "HEAD" else gzip.decompress(packed.read_bytes())
+    response = web.Response(body=body, headers={"ETag": etag, **headers})
+    response.last_modified = st.st_mtime
+    return response
 
 
 async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:

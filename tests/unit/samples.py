@@ -16,6 +16,7 @@ INFO = FeedInfo(
     alternate_url=BASE,
     hub_title="我的订阅",
     base_url=BASE,
+    undated=datetime(2024, 5, 1, 8, 0, tzinfo=UTC),
 )
 
 

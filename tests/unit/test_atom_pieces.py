@@ -6,14 +6,14 @@ import gzip
 import zlib
 from concurrent.futures import Future
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import feedparser
 from lxml import etree
 
-from feedhub.model import StoredEntry
+from feedhub.model import SourceFeed, StoredEntry
 from feedhub.publish.atom import (
     ATOM_NS,
-    EMPTY_FEED_UPDATED,
     HISTORY_NS,
     render_entries,
     render_frame,
@@ -31,7 +31,7 @@ TRICKY = make_entry(rowid=9, atom_id="tag:x,2024:\n  <entry>", title="\n  <entry
 
 def _document(entries: list[StoredEntry], archive: bool = False) -> bytes:
     info = replace(INFO, is_archive=archive)
-    head, tail = render_frame(info, max((e.updated for e in entries), default=EMPTY_FEED_UPDATED))
+    head, tail = render_frame(info, max((e.updated for e in entries), default=INFO.undated))
     return b"".join([head, *render_entries(entries, INFO.hub_title, BASE), tail])
 
 
@@ -62,10 +62,33 @@ def test_spliced_document_is_atom_with_every_entry_in_order() -> None:
     assert len(parsed.entries) == 4
 
 
-def test_an_empty_feed_is_its_frame() -> None:
+def test_an_empty_feed_is_its_frame_dated_when_the_hub_first_published() -> None:
     root = etree.fromstring(_document([]))
     assert root.findall(f"{{{ATOM_NS}}}entry") == []
-    assert root.findtext(f"{{{ATOM_NS}}}updated") == EMPTY_FEED_UPDATED.isoformat()
+    assert root.findtext(f"{{{ATOM_NS}}}updated") == INFO.undated.isoformat()
+
+
+def test_atom_source_is_in_the_default_namespace_with_its_updated() -> None:
+    dated = SourceFeed(id="https://a.example/feed", title="甲", url="https://a.example/feed",
+                       link="https://a.example/", updated=datetime(2024, 6, 1, tzinfo=UTC))
+    entries = [replace(WITH_SUMMARY, origin=dated),
+               replace(OLDEST, origin=replace(dated, updated=None))]
+    text = b"".join(render_entries(entries, INFO.hub_title, BASE))
+    assert b"ns0:" not in text and text.count(b"<source>") == 2
+    root = etree.fromstring(_document(entries))
+    sources = root.findall(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}source")
+    # A source feed that gave no date was at least as new as the entry taken from it.
+    assert [s.findtext(f"{{{ATOM_NS}}}updated") for s in sources] == [
+        "2024-06-01T00:00:00+00:00", OLDEST.updated.isoformat()]
+    assert [s.findtext(f"{{{ATOM_NS}}}id") for s in sources] == [dated.id] * 2
+
+
+def test_without_bodies_an_entry_with_a_link_leaves_its_content_out() -> None:
+    lean = render_entries([WITH_SUMMARY, NEWEST], INFO.hub_title, BASE, bodies=False)
+    full = render_entries([WITH_SUMMARY, NEWEST], INFO.hub_title, BASE)
+    assert b"<content" not in lean[0] and b"<content" in full[0]
+    assert b"<summary" in lean[0]  # what the entry says of itself stays
+    assert lean[1] == full[1]  # RFC 4287 4.1.2: no link, so the content stays
 
 
 def test_gzip_of_pieces_is_the_document_whether_compressed_ahead_or_not() -> None:

@@ -73,12 +73,12 @@ def test_build_dates_are_the_newest_entry_update_not_now() -> None:
     assert channel.findtext("pubDate") == "Sat, 04 May 2024 06:15:00 +0000"
 
 
-def test_empty_feed_is_valid_and_dated_1970() -> None:
+def test_empty_feed_is_valid_and_dated_when_the_hub_first_published() -> None:
     data = render_rss(INFO, [])
     channel = _channel(data)
     assert channel.findall("item") == []
-    assert channel.findtext("lastBuildDate") == "Thu, 01 Jan 1970 00:00:00 +0000"
-    assert channel.findtext("pubDate") == "Thu, 01 Jan 1970 00:00:00 +0000"
+    assert channel.findtext("lastBuildDate") == "Wed, 01 May 2024 08:00:00 +0000"
+    assert channel.findtext("pubDate") == "Wed, 01 May 2024 08:00:00 +0000"
     assert channel.find("language") is None
     parsed = _parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")

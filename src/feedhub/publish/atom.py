@@ -14,15 +14,15 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from feedhub import __version__
-from feedhub.model import NodePath, SourceFeed, StoredEntry
+from feedhub.model import NodePath, StoredEntry
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ATOM_TYPE = "application/atom+xml"
-# An empty feed has no newest entry; a fixed date keeps it byte-identical across rebuilds.
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+# The frame render_entries cuts away needs a date; it is never published.
+_UNUSED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 # In feedgen's pretty output, a line opening an <entry> child of the root.
 _ENTRY_LINE = re.compile(rb"\n  <entry[ >]")
 
@@ -56,22 +56,27 @@ class _EntryExtension(BaseEntryExtension):
         if e.lang:
             entry.set(XML_LANG, e.lang)
         if e.origin is not None:
-            _source_element(entry, e.origin)
+            _source_element(entry, e)
         if e.thumbnail:
             xml_elem(f"{{{MEDIA_NS}}}thumbnail", entry, url=e.thumbnail)
         return entry
 
 
-def _source_element(entry: Any, origin: SourceFeed) -> None:
-    source = xml_elem(f"{{{ATOM_NS}}}source", entry)
-    xml_elem(f"{{{ATOM_NS}}}id", source).text = origin.id
-    xml_elem(f"{{{ATOM_NS}}}title", source).text = origin.title
-    xml_elem(f"{{{ATOM_NS}}}link", source, rel="self", href=origin.url)
+def _source_element(entry: Any, e: StoredEntry) -> None:
+    # Unqualified, as feedgen writes the entry itself: the document's default namespace is
+    # Atom's, so these are atom:source and its children without a prefix of their own.
+    origin = e.origin
+    assert origin is not None
+    source = xml_elem("source", entry)
+    xml_elem("id", source).text = origin.id
+    xml_elem("title", source).text = origin.title
+    xml_elem("link", source, rel="self", href=origin.url)
     if origin.link:
-        xml_elem(f"{{{ATOM_NS}}}link", source, rel="alternate", type="text/html",
-                 href=origin.link)
-    if origin.updated is not None:
-        xml_elem(f"{{{ATOM_NS}}}updated", source).text = origin.updated.isoformat()
+        xml_elem("link", source, rel="alternate", type="text/html", href=origin.link)
+    # RFC 4287 4.2.11 asks for the source feed's atom:updated. A feed that gave none was at
+    # least as new as this entry; that bound keeps the entry's bytes the same on every poll.
+    updated = origin.updated if origin.updated is not None else e.updated
+    xml_elem("updated", source).text = updated.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,9 @@ class FeedInfo:
     alternate_url: str
     hub_title: str
     base_url: str
+    # The feed's updated when no entry gives one: when the hub first published, so never 1970
+    # and the same on every rebuild.
+    undated: datetime
     links: tuple[tuple[str, str], ...] = ()  # more (rel, href): RFC 5005 archives, WebSub hub
     is_archive: bool = False
 
@@ -97,8 +105,11 @@ def node_categories(paths: Sequence[NodePath]) -> list[str]:
     return list(seen)
 
 
-def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str) -> list[bytes]:
+def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str,
+                   bodies: bool = True) -> list[bytes]:
     """Each entry's ``<entry>`` element, indented and prefixed as it stands in a merged feed.
+    Without ``bodies``, an entry that has a link leaves out its content (an archive page of a
+    node above the entry's source: :func:`feedhub.publish.archive.carries_bodies`).
 
     An entry's element depends on the entry and the hub only, never on the feed holding it, so
     it is rendered once and spliced (:func:`render_frame`) into every feed and archive page
@@ -110,9 +121,9 @@ def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str
     # The frame is cut away, but feedgen insists on these.
     fg.id(base_url)
     fg.title(hub_title)
-    fg.updated(EMPTY_FEED_UPDATED)
+    fg.updated(_UNUSED_DATE)
     for e in entries:
-        _add_entry(fg, e, hub_title, base_url)
+        _add_entry(fg, e, hub_title, base_url, bodies)
     text = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=False)
     bounds = [m.start() + 1 for m in _ENTRY_LINE.finditer(text)] + [text.rindex(b"</feed>")]
     return [text[start:end] for start, end in itertools.pairwise(bounds)]
@@ -121,8 +132,8 @@ def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str
 def render_frame(info: FeedInfo, updated: datetime) -> tuple[bytes, bytes]:
     """The Atom document of one merged feed around its entries: the bytes before the first
     :func:`render_entries` element and after the last. ``updated`` is the newest entry's
-    ``updated`` (:data:`EMPTY_FEED_UPDATED` without entries), so the same inputs always give
-    the same bytes."""
+    ``updated`` (``info.undated`` without entries), so the same inputs always give the same
+    bytes."""
     fg = _generator()
     fg.id(info.self_url)
     fg.title(info.title)
@@ -145,7 +156,8 @@ def _generator() -> FeedGenerator:
     return fg
 
 
-def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str) -> None:
+def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str,
+               bodies: bool) -> None:
     fe = fg.add_entry(order="append")
     fe.id(e.atom_id)
     fe.title(e.title)
@@ -159,7 +171,7 @@ def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str)
     categories += [{"term": tag, "label": tag} for tag in e.categories]
     if categories:
         fe.category(categories)
-    if e.content:
+    if e.content and (bodies or not e.link):
         fe.content(e.content, type="html")
     if e.summary:
         fe.summary(e.summary, type="html")

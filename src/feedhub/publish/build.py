@@ -12,20 +12,30 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from feedhub.config import Config
-from feedhub.model import FeedNode, NodePath, PollOutcome, StoredEntry, path_str
+from feedhub.model import ArchiveState, FeedNode, NodePath, PollOutcome, StoredEntry, path_str
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
+from feedhub.publish.archive import (
+    carries_bodies,
+    has_archive,
+    plan_pages,
+    seq_range,
+    stale_pages,
+)
 from feedhub.publish.files import sync_folders, write_if_changed
-from feedhub.publish.writer import Served, Writer, gzipped
+from feedhub.publish.writer import Form, Served, Writer, gzipped
 from feedhub.store import Store
 
 # The renderers are imported where they are used: a `poll` run from cron that finds nothing
@@ -35,6 +45,8 @@ if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.deflate import Document
     from feedhub.publish.shared import SharedEntries
+
+log = logging.getLogger(__name__)
 
 # A file's identity on disk: inode, size and modification time; None when it is missing.
 _Stamp = tuple[int, int, int] | None
@@ -133,14 +145,16 @@ def archive_file(path: NodePath, page: int) -> PurePosixPath:
     return PurePosixPath("archive", *(safe_segment(name) for name in path), f"{page}.atom")
 
 
-def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedInfo:
-    """The identity and links of a node's subscription feed."""
+def feed_info(config: Config, node: FeedNode, undated: datetime,
+              newest_page: int | None = None) -> FeedInfo:
+    """The identity and links of a node's subscription feed; ``newest_page`` is its newest
+    archive page, if it has one. ``undated`` is its date while no entry gives one."""
     from feedhub.publish.atom import FeedInfo
 
     links: list[tuple[str, str]] = []
-    if archived_pages:
+    if newest_page is not None:
         links.append(("prev-archive", url_for(config.base_url,
-                                              archive_file(node.path, archived_pages))))
+                                              archive_file(node.path, newest_page))))
     if config.publish.websub_hub:
         links.append(("hub", config.publish.websub_hub))
     return FeedInfo(
@@ -150,15 +164,17 @@ def feed_info(config: Config, node: FeedNode, archived_pages: int = 0) -> FeedIn
         alternate_url=config.base_url,
         hub_title=config.title,
         base_url=config.base_url,
+        undated=undated,
         links=tuple(links),
     )
 
 
-def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
+def _archive_info(config: Config, node: FeedNode, page: int, first_page: int,
+                  undated: datetime) -> FeedInfo:
     from feedhub.publish.atom import FeedInfo
 
     links = [("current", url_for(config.base_url, feed_file(node.path)))]
-    if page > 1:
+    if page > first_page:
         links.append(("prev-archive", url_for(config.base_url, archive_file(node.path, page - 1))))
     return FeedInfo(
         node=node.path,
@@ -167,6 +183,7 @@ def _archive_info(config: Config, node: FeedNode, page: int) -> FeedInfo:
         alternate_url=config.base_url,
         hub_title=config.title,
         base_url=config.base_url,
+        undated=undated,
         links=tuple(links),
         is_archive=True,
     )
@@ -176,11 +193,16 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
             listing: Listing | None = None) -> PublishReport:
     """Write what ``changes`` affects, or everything when it is None. ``listing``, kept from
     one publish to the next, spares rendering the files that list the feeds while they are
-    current."""
+    current. With ``publish.max_bytes`` set, the oldest archive pages then go until the
+    output fits."""
     started = time.monotonic()
     report = PublishReport()
     try:
         _publish(config, store, changes, listing, report)
+        if config.publish.max_bytes:
+            trimmed = _trim(config, store, report)
+            if trimmed:
+                _publish(config, store, Changes(nodes=frozenset(trimmed)), listing, report)
     finally:
         report.sync()
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
@@ -193,12 +215,15 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
     # Where every node's Atom feed is, worked out once: the check for missing feeds, opml.xml
     # and index.html all need it, and on a large tree it is a good part of a small publish.
     atom_files = {node.path: feed_file(node.path) for node in config.nodes}
-    # After a poll: the changed nodes, and any node that has no feed yet (a new source whose
-    # feed is empty changes no entries, but still gets its feed).
+    # After a poll: the changed nodes, those with archive pages to write again, and any node
+    # that has no feed yet (a new source whose feed is empty changes no entries, but still
+    # gets its feed).
+    stale = store.stale_nodes() if changes is not None else set()
     chosen = list(tree.values()) if changes is None else [
         node for key, node in tree.items()
-        if key in changes.nodes or not (config.output / atom_files[node.path]).exists()]
-    archived: list[_Archived] = []
+        if key in changes.nodes or key in stale
+        or not (config.output / atom_files[node.path]).exists()]
+    archived: list[tuple[NodePath, ArchiveState]] = []
     feed_urls: dict[Path, str] = {}
     if chosen:  # every node, for a full build
         with Writer(report.receive) as writer:
@@ -211,8 +236,8 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
                 listing.note(target, source)
     # The pages are durable before the database says they are written.
     report.sync()
-    for path, pages, page_size in archived:
-        store.set_archived_pages(path, pages, page_size)
+    for path, state in archived:
+        store.set_archive_state(path, state)
     report.changed_feeds += [feed_urls[p] for p in report.written if p in feed_urls]
     if changes is None:
         _remove_strays(config, report)
@@ -230,99 +255,120 @@ class _Page:
 
     node: FeedNode
     number: int
+    first_page: int
     ids: list[int]
 
 
 @dataclass(frozen=True, slots=True)
 class _Feed:
-    """A node's subscription documents to write, one per format. They hold its newest
-    entries, plus every entry not yet in one of its ``pages`` full archive pages, so that the
-    archive walk from them reaches every entry."""
+    """A node's subscription documents to write, one per format: its newest entries, and a
+    link to its newest archive page if it has one."""
 
     node: FeedNode
-    pages: int
+    newest_page: int | None
     ids: list[int]
 
 
 # Documents are written in this order: (newest entry id so far in the node, feed after pages,
 # node, page number).
 _Work = tuple[tuple[int, int, int, int], _Page | _Feed]
-# A node's archive bookkeeping for the database: path, full pages, page size.
-_Archived = tuple[NodePath, int, int]
 
 
 def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_page: bool,
-                   report: PublishReport,
-                   writer: Writer) -> tuple[list[_Archived], dict[Path, str]]:
+                   report: PublishReport, writer: Writer,
+                   ) -> tuple[list[tuple[NodePath, ArchiveState]], dict[Path, str]]:
     """Hand the archive pages and subscription feeds of ``nodes`` to ``writer``. Returns the
-    archive bookkeeping that changed, for the database once the pages are durable, and the
-    URL of each feed file.
+    archive bookkeeping, for the database once the pages are durable, and the URL of each
+    feed file.
 
     Documents are rendered in the order of the newest entry they hold (a node's pages in
     order, then its feed). The documents of every node holding the same entries then come
     close together: a full build renders most entries once (publish.shared).
     """
-    from feedhub.publish.atom import EMPTY_FEED_UPDATED, render_frame
+    from feedhub.publish.atom import render_frame
     from feedhub.publish.deflate import Document, Piece
     from feedhub.publish.shared import SharedEntries
 
+    undated = store.first_published()
     work: list[_Work] = []
-    archived: list[_Archived] = []
+    archived: list[tuple[NodePath, ArchiveState]] = []
     for rank, node in enumerate(nodes):
-        node_work, bookkeeping = _node_work(config, store, node, rank, every_page, report)
+        node_work, state = _node_work(config, store, node, rank, every_page, report)
         work += node_work
-        archived += bookkeeping
+        archived.append((node.path, state))
     shared = SharedEntries(config.title, config.base_url, writer.deflate)
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
+    form: Form = "both" if config.publish.gzip else "plain"
     for _, item in sorted(work, key=itemgetter(0)):
         if isinstance(item, _Page):
             target = config.output / archive_file(item.node.path, item.number)
-            held = shared.get(item.ids, store.entries_by_id, packed=True)
+            held = shared.get(item.ids, store.entries_by_id, packed=True,
+                              bodies=carries_bodies(item.node))
             head, tail = render_frame(
-                _archive_info(config, item.node, item.number),
-                max((e.updated for e in held), default=EMPTY_FEED_UPDATED))
+                _archive_info(config, item.node, item.number, item.first_page, undated),
+                max((e.updated for e in held), default=undated))
             page = Document((Piece(head), *(e.piece for e in held), Piece(tail)))
-            pages.setdefault(item.node.path, []).append(writer.submit([(target, page)]))
+            pages.setdefault(item.node.path, []).append(
+                writer.submit([(target, page)], form="gzip"))
         else:
-            files = _feed_files(config, store, item, shared)
+            info = feed_info(config, item.node, undated, item.newest_page)
+            files = _feed_files(config, store, item, info, shared)
             feed_urls |= {target: url for target, _, url in files}
             # The feed links the newest page: that page is durable before the feed is renamed.
             writer.submit([(target, document) for target, document, _ in files],
-                          after=pages.pop(item.node.path, []))
+                          after=pages.pop(item.node.path, []), form=form)
     return archived, feed_urls
 
 
 def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,
-               report: PublishReport) -> tuple[list[_Work], list[_Archived]]:
-    """What to write for one node, and its archive bookkeeping if that changes."""
-    per_page = config.publish.entries
-    full_pages = store.node_size(node.path) // per_page
-    # Archive pages never change once full. After a poll only the pages that filled since the
-    # last publish are written; a full build writes any page whose file is missing. A changed
-    # page size cuts the history differently: the node's pages are then written anew.
-    done, size = store.archived_pages(node.path)
-    if size and size != per_page:
-        for stale in (config.output / archive_file(node.path, 1)).parent.glob("*.atom*"):
+               report: PublishReport) -> tuple[list[_Work], ArchiveState]:
+    """What to write for one node, and its archive bookkeeping once written."""
+    size = config.publish.entries
+    known = store.archive_state(node.path)
+    plan = plan_pages(store.node_size(node.path), size, known,
+                      has_archive(node, config.publish.archive), every_page)
+    folder = config.output / archive_file(node.path, 1).parent
+    if plan.recut:
+        for stale in folder.glob("*.atom*"):
             _delete(stale, report)
-        done = 0
-    elif every_page:
-        done = 0
+    state = plan.state
+    write = set(plan.write)
+    # Pages at the old end that retention emptied go: the archive then starts later, and its
+    # new first page is written again without a link to an older one.
+    first = state.first_page
+    while (first <= state.pages and first in write
+           and not store.entry_ids_by_seq(node.path, *seq_range(first, size))):
+        _delete(gzipped(folder / f"{first}.atom"), report)
+        write.discard(first)
+        first += 1
+        if first <= state.pages:
+            write.add(first)
+    state = replace(state, first_page=first)
     work: list[_Work] = []
     newest = 0
-    for number in range(done + 1, full_pages + 1):
-        if size == per_page and (config.output / archive_file(node.path, number)).exists():
+    for number in sorted(write):
+        # A full build renders only the pages that are missing or stale, or still in the
+        # plain form of feedhub before 0.2.
+        if (every_page and not plan.recut and number not in _stale_pages_of(known, size)
+                and gzipped(folder / f"{number}.atom").exists()
+                and not (folder / f"{number}.atom").exists()):
             continue
-        ids = store.entry_ids_by_seq(node.path, (number - 1) * per_page + 1, number * per_page)
+        ids = store.entry_ids_by_seq(node.path, *seq_range(number, size))
         newest = max(newest, *ids, 0)
-        work.append(((newest, 0, rank, number), _Page(node, number, ids)))
-    ids = store.feed_entry_ids(node.path, per_page, full_pages * per_page + 1)
-    work.append(((max(newest, *ids, 0), 1, rank, 0), _Feed(node, full_pages, ids)))
-    changed = (full_pages, per_page) != (done, size)
-    return work, [(node.path, full_pages, per_page)] if changed else []
+        work.append(((newest, 0, rank, number), _Page(node, number, first, ids)))
+    ids = store.newest_entry_ids(node.path, size)
+    newest_page = state.pages if state.pages >= first else None
+    work.append(((max(newest, *ids, 0), 1, rank, 0), _Feed(node, newest_page, ids)))
+    return work, state
 
 
-def _feed_files(config: Config, store: Store, feed: _Feed,
+def _stale_pages_of(state: ArchiveState, size: int) -> set[int]:
+    """The published pages of ``state`` that hold a stale sequence number."""
+    return stale_pages(state.stale_seqs, size, state.first_page, state.pages)
+
+
+def _feed_files(config: Config, store: Store, feed: _Feed, info: FeedInfo,
                 shared: SharedEntries) -> list[tuple[Path, Document, str]]:
     """A node's subscription documents: (target, document, URL) for each format."""
     from feedhub.publish.deflate import Document
@@ -332,7 +378,6 @@ def _feed_files(config: Config, store: Store, feed: _Feed,
     # Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
     renderers = {"rss": render_rss, "json": render_json}
     entries = _newest_first(store.entries_by_id(feed.ids))
-    info = feed_info(config, feed.node, feed.pages)
     files = []
     for ext in config.publish.formats:
         data = (_atom_feed(info, entries, shared) if ext == "atom"
@@ -344,15 +389,66 @@ def _feed_files(config: Config, store: Store, feed: _Feed,
 
 
 def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries) -> bytes:
-    from feedhub.publish.atom import EMPTY_FEED_UPDATED, render_frame
+    from feedhub.publish.atom import render_frame
 
     by_id = {e.rowid: e for e in entries}
     held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
-    head, tail = render_frame(info, max((e.updated for e in entries),
-                                        default=EMPTY_FEED_UPDATED))
+    head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
     # In one piece: a feed is fetched over and over, and compressed whole its gzip sibling is
     # an eighth smaller than from pieces compressed apart.
     return b"".join([head, *(e.piece.raw for e in held), tail])
+
+
+def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
+    """Delete the oldest archive pages until the output folder fits ``publish.max_bytes``.
+
+    The oldest page is the one whose newest entry is oldest, among the first pages of every
+    node. Its entries stay stored (and in the subscription documents while they are new):
+    they only leave the archive. Returns the nodes whose documents must be written again: the
+    new first page loses its link to an older one, and a node left with no page at all
+    loses the feed's link to its archive.
+    """
+    size = config.publish.entries
+    total = output_bytes(config.output)
+    if total <= config.publish.max_bytes:
+        return set()
+    firsts: dict[NodePath, tuple[int, int]] = {}  # node: (first page, newest full page)
+    for node in config.nodes:
+        state = store.archive_state(node.path)
+        if state.pages >= state.first_page and has_archive(node, config.publish.archive):
+            firsts[node.path] = (state.first_page, state.pages)
+    def oldest_first(path: NodePath, page: int) -> tuple[float, int, NodePath]:
+        newest = store.newest_in_seqs(path, *seq_range(page, size))
+        return (newest.timestamp() if newest else float("-inf"), page, path)
+
+    queue = [oldest_first(path, first) for path, (first, _) in firsts.items()]
+    heapq.heapify(queue)
+    affected: set[str] = set()
+    while total > config.publish.max_bytes and queue:
+        _, first, path = heapq.heappop(queue)
+        page = gzipped(config.output / archive_file(path, first))
+        with contextlib.suppress(FileNotFoundError):
+            total -= page.stat().st_size
+        _delete(page, report)
+        store.set_first_page(path, first + 1)
+        affected.add(path_str(path))
+        if first + 1 <= firsts[path][1]:
+            store.mark_stale(path, seq_range(first + 1, size)[0])
+            heapq.heappush(queue, oldest_first(path, first + 1))
+    if total > config.publish.max_bytes:
+        log.warning("the output is %d bytes, over publish.max_bytes (%d), with no archive page "
+                    "left to delete", total, config.publish.max_bytes)
+    return affected
+
+
+def output_bytes(folder: Path) -> int:
+    """The bytes of every file under ``folder``."""
+    total = 0
+    for top, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.stat(os.path.join(top, name)).st_size
+    return total
 
 
 def _publish_directory(config: Config, store: Store, writer: Writer,
@@ -394,29 +490,37 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
             files.append((target, Document.of(render())))
             rendered.append((target, source))
     if files:
-        writer.submit(files)
+        writer.submit(files, form="both" if config.publish.gzip else "plain")
     return rendered
 
 
 def _remove_strays(config: Config, report: PublishReport) -> None:
-    """Delete the feeds and archives of nodes no longer in the tree, and formats no longer
-    published, so nothing the config dropped stays subscribable."""
+    """Delete the feeds and archives of nodes no longer in the tree (or no longer archived),
+    formats no longer published, gzip siblings no longer wanted and archive pages in the
+    plain form of earlier versions, so nothing the config dropped stays subscribable."""
     out = config.output
+    gz = (".gz",) if config.publish.gzip else ()
     # Names relative to the output folder, not paths: a large tree has tens of thousands of
     # files, and a Path object for each took tens of megabytes the daemon then kept.
-    wanted = {str(feed_file(n.path, ext)) for n in config.nodes for ext in config.publish.formats}
-    archives = {str(archive_file(n.path, 1).parent) for n in config.nodes}
+    wanted = {f"{feed_file(n.path, ext)}{suffix}" for n in config.nodes
+              for ext in config.publish.formats for suffix in ("", *gz)}
+    archives = {str(archive_file(n.path, 1).parent) for n in config.nodes
+                if has_archive(n, config.publish.archive)}
 
     def stray_feed(folder: str, name: str) -> bool:
-        return not name.startswith(".") and f"{folder}/{name}".removesuffix(".gz") not in wanted
+        return not name.startswith(".") and f"{folder}/{name}" not in wanted
 
     def stray_page(folder: str, name: str) -> bool:
-        return ".atom" in name and folder not in archives
+        return (not name.startswith(".") and ".atom" in name
+                and (folder not in archives or not name.endswith(".atom.gz")))
 
     _sweep(out, "feeds", stray_feed, report)
-    for name in ("all.rss", "all.json", "all.rss.gz", "all.json.gz"):
-        if (out / name).is_file() and name.removesuffix(".gz") not in wanted:
-            _delete(out / name, report)
+    listed = {f"{name}{suffix}" for name in ("index.html", "opml.xml", "sources.opml")
+              for suffix in ("", *gz)}
+    for name in ("all.atom", "all.rss", "all.json", "index.html", "opml.xml", "sources.opml"):
+        for candidate in (name, f"{name}.gz"):
+            if (out / candidate).is_file() and candidate not in wanted | listed:
+                _delete(out / candidate, report)
     _sweep(out, "archive", stray_page, report)
 
 

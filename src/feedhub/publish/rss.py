@@ -24,7 +24,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from feedhub.model import StoredEntry
-from feedhub.publish.atom import ATOM_NS, EMPTY_FEED_UPDATED, MEDIA_NS, FeedInfo, node_categories
+from feedhub.publish.atom import ATOM_NS, MEDIA_NS, FeedInfo, node_categories
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 RSS_TYPE = "application/rss+xml"
@@ -108,7 +108,7 @@ def render_rss(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
     language = shared_language(entries)
     if language:
         fg.language(language)
-    newest = _utc(max((e.updated for e in entries), default=EMPTY_FEED_UPDATED))
+    newest = _utc(max((e.updated for e in entries), default=info.undated))
     fg.lastBuildDate(newest)
     fg.pubDate(newest)
     for e in entries:

@@ -43,30 +43,32 @@ class SharedEntries:
         self._base_url = base_url
         self._budget = budget
         self._size = 0
-        self._held: OrderedDict[int, AtomEntry] = OrderedDict()
+        # By (entry id, with its body): see render_entries.
+        self._held: OrderedDict[tuple[int, bool], AtomEntry] = OrderedDict()
 
     def get(self, ids: Sequence[int], read: Callable[[list[int]], Iterable[StoredEntry]],
-            packed: bool = False) -> list[AtomEntry]:
-        """The entries ``ids``, in that order; those not at hand are got with ``read`` and
-        rendered (entries it leaves out, no longer stored, are left out here too). With
-        ``packed``, each piece is also being compressed: archive pages share compressed
-        pieces, while feeds are compressed whole."""
-        missing = [i for i in ids if i not in self._held]
+            packed: bool = False, bodies: bool = True) -> list[AtomEntry]:
+        """The entries ``ids``, in that order, with their bodies or not; those not at hand are
+        got with ``read`` and rendered (entries it leaves out, no longer stored, are left out
+        here too). With ``packed``, each piece is also being compressed: archive pages share
+        compressed pieces, while feeds are compressed whole."""
+        missing = [i for i in ids if (i, bodies) not in self._held]
         if missing:
             fresh = list(read(missing))
-            rendered = render_entries(fresh, self._hub_title, self._base_url)
+            rendered = render_entries(fresh, self._hub_title, self._base_url, bodies)
             for entry, raw in zip(fresh, rendered, strict=True):
-                self._held[entry.rowid] = AtomEntry(entry.updated, Piece(raw))
+                self._held[entry.rowid, bodies] = AtomEntry(entry.updated, Piece(raw))
                 self._size += len(raw)
         found: list[AtomEntry] = []
         for i in ids:
-            held = self._held.get(i)
+            key = (i, bodies)
+            held = self._held.get(key)
             if held is None:
                 continue
             if packed and held.piece.packed is None:
                 held = replace(held, piece=Piece(held.piece.raw, self._pack(held.piece.raw)))
-                self._held[i] = held
-            self._held.move_to_end(i)
+                self._held[key] = held
+            self._held.move_to_end(key)
             found.append(held)
         # Only now: a document needs all its entries at once, however many.
         while self._size > self._budget and self._held:

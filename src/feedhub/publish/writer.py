@@ -1,4 +1,4 @@
-"""Served files, each with a gzip sibling, written by a few threads while the next are rendered.
+"""Served files, plain, gzipped or both, written by a few threads while the next are rendered.
 
 Rendering is Python and holds the GIL; compressing, writing and fsyncing mostly release it. So
 the publishing thread renders and hands each batch of files to :class:`Writer`, whose workers
@@ -8,6 +8,7 @@ so a report lists files in the same order from one run to the next.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from feedhub.publish.deflate import Document, deflated
 from feedhub.publish.files import holds, sync_folders, write_atomic, write_if_changed
@@ -26,57 +28,85 @@ WORKERS = min(4, os.cpu_count() or 1)
 PENDING = 4 * WORKERS
 
 
+# How a served file is kept on disk: plain only (a server compresses it on the fly), plain
+# with a gzip sibling (for a front server's gzip_static), or its gzip form only (archive
+# pages: written once, seldom fetched; the server decompresses for the rare client that
+# cannot take gzip).
+Form = Literal["plain", "both", "gzip"]
+
+
 @dataclass(slots=True)
 class Served:
     """What writing one batch of served files did."""
 
     written: list[Path] = field(default_factory=list)
     unchanged: int = 0
+    bytes_written: int = 0
     unsynced: set[Path] = field(default_factory=set)  # folders with renames not durable yet
 
 
 def gzipped(target: Path) -> Path:
-    """Where the gzip sibling of ``target`` is, for the server (and nginx's gzip_static) to
+    """Where the gzip form of ``target`` is, for the server (and nginx's gzip_static) to
     send to clients that accept it."""
     return target.with_name(target.name + ".gz")
 
 
 def serve(files: Sequence[tuple[Path, Document]],
-          after: Sequence[Future[Served]] = ()) -> Served:
-    """Write each (target, document) unless the target holds its bytes, and the target's gzip
-    sibling unless it is there and the target unchanged; once ``after`` are written and
-    durable, when given.
+          after: Sequence[Future[Served]] = (), form: Form = "both") -> Served:
+    """Write each (target, document) in ``form`` unless the target holds its bytes; once
+    ``after`` are written and durable, when given.
 
-    A sibling that replaces an older one is made durable before its target is renamed: a kill
-    or a power cut between the two then leaves the target old, and the next publish redoes
-    both, instead of a stale sibling nobody rewrites. A new sibling needs no such care: if it
-    is lost, the next publish sees it missing and writes it.
+    With ``both``, a sibling that replaces an older one is made durable before its target is
+    renamed: a kill or a power cut between the two then leaves the target old, and the next
+    publish redoes both, instead of a stale sibling nobody rewrites. A new sibling needs no
+    such care: if it is lost, the next publish sees it missing and writes it. In the other
+    forms, the form not kept is removed before the file is written, so that no server ever
+    prefers a stale copy.
     """
     earlier_folders: set[Path] = set()
     for earlier in after:
         earlier_folders |= earlier.result().unsynced
     sync_folders(earlier_folders)
+    served = Served()
+    if form == "gzip":
+        for target, document in files:
+            _remove(target)
+            data = document.gzip()
+            if write_if_changed(gzipped(target), data, served.unsynced):
+                served.written.append(gzipped(target))
+                served.bytes_written += len(data)
+            else:
+                served.unchanged += 1
+        return served
     plain = [(target, document.raw()) for target, document in files]
     same = [holds(target, data) for target, data in plain]
-    unsynced: set[Path] = set()
     replaced = False
     for (target, document), unchanged in zip(files, same, strict=True):
         compressed = gzipped(target)
+        if form == "plain":
+            _remove(compressed)
+            continue
         existed = compressed.exists()
         if not (unchanged and existed):
-            written = write_if_changed(compressed, document.gzip(), unsynced)
+            data = document.gzip()
+            written = write_if_changed(compressed, data, served.unsynced)
+            served.bytes_written += len(data) if written else 0
             replaced |= written and existed
     if replaced:
-        sync_folders(unsynced)
-    served = Served()
+        sync_folders(served.unsynced)
     for (target, data), unchanged in zip(plain, same, strict=True):
         if unchanged:
             served.unchanged += 1
         else:
-            write_atomic(target, data, unsynced)
+            write_atomic(target, data, served.unsynced)
             served.written.append(target)
-    served.unsynced = unsynced
+            served.bytes_written += len(data)
     return served
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 class Writer:
@@ -114,8 +144,9 @@ class Writer:
         return self._pool.submit(deflated, raw)
 
     def submit(self, files: Sequence[tuple[Path, Document]],
-               after: Sequence[Future[Served]] = ()) -> Future[Served]:
-        """Write ``files`` (see :func:`serve`) once the batches ``after`` are durable.
+               after: Sequence[Future[Served]] = (), form: Form = "both") -> Future[Served]:
+        """Write ``files`` in ``form`` (see :func:`serve`) once the batches ``after`` are
+        durable.
 
         ``after`` must have been handed over before, like the pieces of ``files`` made ahead
         (:meth:`deflate`): workers take their work in order, so a batch waits only for work
@@ -123,6 +154,6 @@ class Writer:
         """
         while len(self._pending) >= PENDING:
             self._receive(self._pending.popleft().result())
-        future = self._pool.submit(serve, files, after)
+        future = self._pool.submit(serve, files, after, form)
         self._pending.append(future)
         return future

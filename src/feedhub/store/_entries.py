@@ -208,6 +208,10 @@ class Entries(Sources):
         stored_updated = from_iso(row[1])
         fresh = e.updated if e.updated and e.updated > stored_updated else now
         self.db["entries"].update(entry_id, {**fields, "updated": iso(max(fresh, stored_updated))})
+        # The archive pages holding it show the edit too (RFC 5005 4.1 allows that for an
+        # archive; a reader sees the edit in the subscription document while it is there).
+        self.db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) SELECT node, seq "
+                        "FROM entry_nodes WHERE entry_id=?", [entry_id])
         return True
 
     def _insert_entry(self, source: Source, e: Entry, now: datetime) -> tuple[int, str | None]:
@@ -284,6 +288,9 @@ class Entries(Sources):
             nodes = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
                                               [entry_id])}
         for node in nodes:
+            # The archive page that held it is written again without it.
+            db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) SELECT node, seq "
+                       "FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
             db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
             db.execute("UPDATE nodes SET entries = entries - 1, newest = (SELECT max(published) "
                        "FROM entry_nodes WHERE node=?) WHERE node=?", [node, node])

@@ -9,7 +9,7 @@ import sqlite_utils
 
 from feedhub.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -30,6 +30,8 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             # normalized again are now compared field by field (store._entries). An SQLite
             # too old to drop a column keeps it, unused (NULL in every new row).
             db.execute("ALTER TABLE entries DROP COLUMN signature")
+        if version < 4:
+            _add_v4(db)
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
@@ -84,5 +86,16 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     }, pk="id")
     db["fetches"].create_index(["source_id", "at"])
     db["fetches"].create_index(["at"])
+
+def _add_v4(db: sqlite_utils.Database) -> None:
+    """Archive pages that retention, a moved source or ``publish.max_bytes`` changed."""
+    # The oldest archive page still published: pages before it were dropped to keep the
+    # output within publish.max_bytes.
+    db.execute("ALTER TABLE nodes ADD COLUMN first_page INTEGER NOT NULL DEFAULT 1")
+    # Sequence numbers whose archive page is to be written again: their entry left the node
+    # (retention, a source removed), or their page became the node's first. Publishing
+    # clears them once the pages are durable.
+    db["stale_seqs"].create({"node": str, "seq": int}, pk=("node", "seq"))
+
 
 # -- sources --------------------------------------------------------------------------------

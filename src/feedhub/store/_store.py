@@ -14,9 +14,12 @@ import sqlite_utils
 
 from feedhub.errors import StoreError
 from feedhub.model import (
+    ArchiveState,
     NodePath,
     SourceFeed,
     StoredEntry,
+    from_iso,
+    iso,
     path_str,
 )
 from feedhub.store._entries import Entries
@@ -83,15 +86,11 @@ class Store(Entries):
 
     # -- schema ---------------------------------------------------------------------------------
 
-    def feed_entry_ids(self, node: NodePath, newest: int, first_seq: int) -> list[int]:
-        """The entries of a node's subscription document, in no particular order: its
-        ``newest`` newest entries and every entry with a sequence number from ``first_seq``."""
-        key = path_str(node)
+    def newest_entry_ids(self, node: NodePath, count: int) -> list[int]:
+        """The ``count`` entries that joined the node last: its subscription document."""
         return [r[0] for r in self.db.execute(
-            "SELECT entry_id FROM (SELECT entry_id FROM entry_nodes WHERE node = ? "
-            "ORDER BY published DESC, entry_id DESC LIMIT ?) "
-            "UNION SELECT entry_id FROM entry_nodes WHERE node = ? AND seq >= ?",
-            [key, newest, key, first_seq])]
+            "SELECT entry_id FROM entry_nodes WHERE node = ? ORDER BY seq DESC LIMIT ?",
+            [path_str(node), count])]
 
     def node_size(self, node: NodePath) -> int:
         """How many sequence numbers the node has handed out (entries that ever joined it)."""
@@ -99,23 +98,61 @@ class Store(Entries):
                               [path_str(node)]).fetchone()
         return row[0] if row else 0
 
-    def archived_pages(self, node: NodePath) -> tuple[int, int]:
-        """How many archive pages of the node have been written, and of what size."""
-        row = self.db.execute("SELECT archived_pages, page_size FROM nodes WHERE node=?",
-                              [path_str(node)]).fetchone()
-        return (row[0], row[1]) if row else (0, 0)
+    def archive_state(self, node: NodePath) -> ArchiveState:
+        """What the database says of the node's archive pages on disk."""
+        row = self.db.execute("SELECT archived_pages, page_size, first_page FROM nodes "
+                              "WHERE node=?", [path_str(node)]).fetchone()
+        key = path_str(node)
+        stale = frozenset(r[0] for r in self.db.execute(
+            "SELECT seq FROM stale_seqs WHERE node=?", [key]))
+        return ArchiveState(*(row or (0, 0, 1)), stale_seqs=stale)
 
-    def set_archived_pages(self, node: NodePath, pages: int, page_size: int) -> None:
+    def set_archive_state(self, node: NodePath, state: ArchiveState) -> None:
+        """Record the node's pages as written: its stale sequence numbers are cleared."""
+        key = path_str(node)
         with self.db.atomic():
-            self.db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [path_str(node)])
-            self.db.execute("UPDATE nodes SET archived_pages=?, page_size=? WHERE node=?",
-                            [pages, page_size, path_str(node)])
+            self.db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [key])
+            self.db.execute("UPDATE nodes SET archived_pages=?, page_size=?, first_page=? "
+                            "WHERE node=?", [state.pages, state.page_size, state.first_page, key])
+            self.db.execute("DELETE FROM stale_seqs WHERE node=?", [key])
+
+    def set_first_page(self, node: NodePath, first_page: int) -> None:
+        """Record that the node's archive now starts at page ``first_page``."""
+        with self.db.atomic():
+            self.db.execute("UPDATE nodes SET first_page=? WHERE node=?",
+                            [first_page, path_str(node)])
+
+    def mark_stale(self, node: NodePath, seq: int) -> None:
+        """Have the archive page holding ``seq`` written again at the next publish."""
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) VALUES (?, ?)",
+                            [path_str(node), seq])
+
+    def stale_nodes(self) -> set[str]:
+        """The nodes with archive pages to write again."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT node FROM stale_seqs")}
 
     def entry_ids_by_seq(self, node: NodePath, first: int, last: int) -> list[int]:
         """The node's entries with sequence numbers in [first, last], newest first."""
         return [r[0] for r in self.db.execute(
             "SELECT entry_id FROM entry_nodes WHERE node=? AND seq BETWEEN ? AND ? "
             "ORDER BY seq DESC", [path_str(node), first, last])]
+
+    def newest_in_seqs(self, node: NodePath, first: int, last: int) -> datetime | None:
+        """The newest publication date among the node's entries numbered [first, last]."""
+        row = self.db.execute(
+            f"SELECT {_seconds('max(published)')} FROM entry_nodes "
+            "WHERE node=? AND seq BETWEEN ? AND ?", [path_str(node), first, last]).fetchone()
+        return None if row[0] is None else _time(row[0])
+
+    def first_published(self) -> datetime:
+        """When this hub first published: the date of a feed with nothing dated in it, so
+        that it is a real time and stays the same from one rebuild to the next."""
+        with self.db.atomic():
+            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('first_publish', ?)",
+                            [iso(datetime.now(UTC).replace(microsecond=0))])
+        row = self.db.execute("SELECT value FROM meta WHERE key='first_publish'").fetchone()
+        return from_iso(row[0])
 
     def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
         """For every node: how many entries it holds now, and the newest one's date."""
