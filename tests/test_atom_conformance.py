@@ -208,8 +208,8 @@ def test_archive_walk_recovers_every_stored_entry(hub: Path, start: str, node: s
     overlap = len(stored) % PER_PAGE
     assert len(set(pages[0]) & set(pages[1])) == (PER_PAGE - overlap) % PER_PAGE
     # Above a source, archive pages list entries without the bodies its own pages hold.
-    page = parse_url(hub, [lk.get("href") for lk in subscription.findall(A + "link")
-                           if lk.get("rel") == "prev-archive"][0])
+    page = parse_url(hub, next(lk.get("href") for lk in subscription.findall(A + "link")
+                               if lk.get("rel") == "prev-archive"))
     assert all(e.find(A + "content") is None for e in page.findall(A + "entry")
                if e.find(A + "link") is not None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from stored import newest_entries
@@ -20,7 +22,7 @@ from feedhub.model import FetchResult, Polled, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
 from feedhub.publish import files, index, opml
-from feedhub.publish.build import Changes, Listing, changes_of, publish
+from feedhub.publish.build import Changes, Listing, changes_of, output_bytes, publish
 from feedhub.store import Store, from_iso
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -122,7 +124,8 @@ def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their
     # A sibling replacing an older one is durable before its file changes; a new one needs no
     # such care (if it is lost, the next publish sees it missing).
     archive = config.output / "archive"
-    replaced = [(i, path) for i, path in renamed if path in existing and archive not in path.parents]
+    replaced = [(i, path) for i, path in renamed
+                if path in existing and archive not in path.parents]
     assert any(path.name.endswith(".atom.gz") for _, path in replaced)
     for i, path in replaced:
         plain = index_of(path.with_suffix(""))
@@ -304,3 +307,103 @@ def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, 
     assert set(found) == {"feedhub.publish.build", "feedhub.publish.archive",
                           "feedhub.publish.deflate",
                           "feedhub.publish.files", "feedhub.publish.writer"}
+
+
+def archive_walk(config: Config, node: tuple[str, ...]) -> list[list[str]]:
+    """The entry ids of each document met following prev-archive links from the node's Atom
+    feed, as an RFC 5005 reader does (pages are kept in gzip form)."""
+    from lxml import etree
+    atom = "{http://www.w3.org/2005/Atom}"
+    path = config.output / feed_file(node)
+    documents: list[list[str]] = []
+    while True:
+        data = path.read_bytes()
+        root = etree.fromstring(gzip.decompress(data) if path.suffix == ".gz" else data)
+        documents.append([e.findtext(f"{atom}id") for e in root.findall(f"{atom}entry")])
+        prev = [lk.get("href") for lk in root.findall(f"{atom}link")
+                if lk.get("rel") == "prev-archive"]
+        if not prev:
+            return documents
+        path = config.output / unquote(prev[0].removeprefix(config.base_url))
+        path = path.with_name(path.name + ".gz")
+        assert path.is_file(), f"{prev[0]} is linked but missing"
+
+
+def node_atom_ids(store: Store, node: str) -> set[str]:
+    return {r[0] for r in store.db.execute(
+        "SELECT e.atom_id FROM entries e JOIN entry_nodes n ON n.entry_id = e.id "
+        "WHERE n.node = ?", [node])}
+
+
+def test_retention_empties_and_rewrites_the_archive_pages_it_touches(tmp_path: Path) -> None:
+    sources = ("  科技:\n    甲: {url: https://a.example/feed, retention: {max_entries: 4}}\n"
+               "    乙: https://b.example/feed\n")
+    config = load_config(write_config(tmp_path, sources,
+                                      extra=f"publish: {{entries: {PER_PAGE}}}\n"))
+    store = Store.for_base_url(config.database, config.base_url)
+    store.sync_sources(config.sources)
+    first, second = config.sources
+    for i in range(8):
+        # Each poll's feed holds only its own two entries: older ones may expire.
+        publish(config, store, changes_of([
+            poll(store, first, f"甲{i}a", f"甲{i}b", at=NOW + timedelta(hours=i)),
+            poll(store, second, f"乙{i}", at=NOW + timedelta(hours=i))]))
+    incremental = snapshot(config.output)
+    for node in (first.path, ("科技",), ()):
+        documents = archive_walk(config, node)
+        reached = {i for document in documents for i in document}
+        # Nothing retention deleted is left in the archive, and every stored entry is in it.
+        assert reached == node_atom_ids(store, path_str(node)), node
+    # 甲 keeps 4 of its 16 entries: its oldest pages went, and its archive now starts later.
+    state = store.archive_state(first.path)
+    assert state.first_page > 1 and not state.stale_seqs
+    assert not (config.output / "archive" / "科技" / "甲" / "1.atom.gz").exists()
+    # What the polls left on disk is what a full build writes from the database.
+    shutil.rmtree(config.output)
+    publish(config, store)
+    assert snapshot(config.output) == incremental
+
+
+def test_max_bytes_bounds_the_output_by_dropping_the_oldest_archive_pages(
+        tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, SOURCES,
+                                      extra=f"publish: {{entries: {PER_PAGE}}}\n"))
+    store = Store.for_base_url(config.database, config.base_url)
+    store.sync_sources(config.sources)
+    publish(config, store)
+    fill(config, store, 12)
+    budget = output_bytes(config.output) + 2000
+    bounded = dataclasses.replace(
+        config, publish=config.publish.model_copy(update={"max_bytes": budget}))
+    deleted: list[Path] = []
+    for i in range(12, 40):
+        source = config.sources[i % len(config.sources)]
+        report = publish(bounded, store, changes_of([poll(store, source, f"条目{i}",
+                                                          at=NOW + timedelta(minutes=i))]))
+        assert output_bytes(config.output) <= budget, i
+        deleted += report.deleted
+    assert any(p.name.endswith(".atom.gz") for p in deleted)
+    assert store.archive_state(()).first_page > 1
+    for node in config.nodes:
+        documents = archive_walk(bounded, node.path)  # every link still resolves
+        # The subscription documents are whole: only the archive starts later.
+        assert len(documents[0]) == min(PER_PAGE, len(node_atom_ids(store, path_str(node.path))))
+
+
+@pytest.mark.parametrize(("mode", "archived"), [("routes", {"科技/甲", "科技/乙", "新媒体/丙"}),
+                                                ("none", set())])
+def test_publish_archive_chooses_the_nodes_that_keep_pages(
+        hub: tuple[Config, Store], mode: str, archived: set[str]) -> None:
+    config, store = hub
+    publish(config, store)
+    fill(config, store, 12)
+    assert (config.output / "archive" / "1.atom.gz").is_file()  # "all", the default
+    chosen = dataclasses.replace(
+        config, publish=config.publish.model_copy(update={"archive": mode}))
+    publish(chosen, store)
+    folders = {str(p.parent.relative_to(config.output / "archive"))
+               for p in (config.output / "archive").rglob("*.atom.gz")}
+    assert folders == archived
+    for node in config.nodes:
+        linked = len(archive_walk(chosen, node.path)) > 1
+        assert linked == (path_str(node.path) in archived), node.path

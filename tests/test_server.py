@@ -107,3 +107,38 @@ def test_metrics_are_prometheus_text(served: Served) -> None:
     served_ok = [s.value for s in families["feedhub_http_responses"].samples
                  if s.name == "feedhub_http_responses_total" and s.labels["status"] == "200"]
     assert served_ok and served_ok[0] >= 1
+
+
+def test_a_page_kept_only_in_gzip_form_is_served_to_every_client(served: Served) -> None:
+    page = served.public / "archive" / "存档" / "1.atom"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    text = "<feed xmlns='http://www.w3.org/2005/Atom'><title>存档</title></feed>".encode()
+    page.with_name("1.atom.gz").write_bytes(gzip.compress(text))
+    url = served.url("archive/存档/1.atom")
+    status, headers, body = get(url, {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == text
+    # A client that cannot take gzip gets the document itself, with validators.
+    status, headers, body = get(url)
+    assert status == 200 and body == text and "Content-Encoding" not in headers
+    assert headers["Content-Type"].startswith("application/atom+xml")
+    again, _, empty = get(url, {"If-None-Match": headers["ETag"]})
+    assert (again, empty) == (304, b"")
+
+
+def test_a_feed_without_a_sibling_is_compressed_once_with_its_own_validators(
+        served: Served) -> None:
+    plain = (served.public / "all.atom").read_bytes()
+    status, headers, body = get(served.url("all.atom"), {"Accept-Encoding": "gzip, br"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body) == plain
+    assert "Accept-Encoding" in headers["Vary"]
+    etag = headers["ETag"]
+    _, identity, _ = get(served.url("all.atom"))
+    tags = [v for k, v in identity.items() if k.lower() == "etag"]
+    assert tags and tags[0] != etag  # another representation, another tag
+    status, _, empty = get(served.url("all.atom"),
+                           {"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert (status, empty) == (304, b"")
+    status, _, again = get(served.url("all.atom"), {"Accept-Encoding": "gzip"})
+    assert status == 200 and again == body

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,19 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
         headers = {"Content-Type": MEDIA_TYPES.get(target.suffix.lower(),
                                                     "application/octet-stream"),
                    "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
-        if not target.is_file() and "gzip" not in request.headers.get("Accept-Encoding", ""):
-            return _decompressed(request, gzipped(target), headers)
-        response = web.FileResponse(target, headers=headers)
-        # Compressed on the fly where no gzip form is kept; FileResponse turns this off when
-        # it sends a .gz file as it is.
-        response.enable_compression()
-        return response
+        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+        if not target.is_file():  # kept in gzip form only
+            if accepts_gzip:
+                return web.FileResponse(target, headers=headers)
+            packed = gzipped(target)
+            return _answer(request, packed, lambda: gzip.decompress(packed.read_bytes()),
+                           headers)
+        if accepts_gzip and not gzipped(target).is_file():
+            body = compressed.get(target)
+            return _answer(request, target, lambda: body, {**headers, "Content-Encoding": "gzip"})
+        return web.FileResponse(target, headers=headers)
 
+    compressed = _Compressed()
     app = web.Application()
     app.on_response_prepare.append(count)
     app.router.add_get("/healthz", healthz)
@@ -104,15 +110,48 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
     return app
 
 
-def _decompressed(request: web.Request, packed: Path, headers: dict[str, str]) -> web.Response:
-    """A file kept only in gzip form, for a client that does not accept gzip: decompressed,
-    with the validators FileResponse would give the .gz file."""
-    st = packed.stat()
-    etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
-    if request.headers.get("If-None-Match") == etag:
+class _Compressed:
+    """Gzip forms of the files served without a .gz sibling, made on first request and kept
+    while the file is unchanged, least recently used dropped first beyond ``budget`` bytes:
+    a feed is fetched over and over, and compressing it each time would cost most of a
+    request."""
+
+    def __init__(self, budget: int = 32 << 20) -> None:
+        self._budget = budget
+        self._size = 0
+        self._held: OrderedDict[Path, tuple[tuple[int, int], bytes]] = OrderedDict()
+
+    def get(self, path: Path) -> bytes:
+        """The gzip form of ``path`` as it is now."""
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        held = self._held.get(path)
+        if held is None or held[0] != stamp:
+            if held is not None:
+                self._size -= len(held[1])
+            held = (stamp, gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
+            self._held[path] = held
+            self._size += len(held[1])
+        self._held.move_to_end(path)
+        while self._size > self._budget and len(self._held) > 1:
+            _, (_, dropped) = self._held.popitem(last=False)
+            self._size -= len(dropped)
+        return held[1]
+
+
+def _answer(request: web.Request, path: Path, body: Callable[[], bytes],
+            headers: dict[str, str]) -> web.Response:
+    """``body()``, a form of the file at ``path`` other than its bytes on disk, with
+    validators from that file: 304 when the client has it already."""
+    st = path.stat()
+    etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}-{headers.get("Content-Encoding", "identity")}"'
+    since = request.if_modified_since
+    if request.headers.get("If-None-Match") == etag or (
+            "If-None-Match" not in request.headers and since is not None
+            and int(st.st_mtime) <= since.timestamp()):
         return web.Response(status=304, headers={"ETag": etag, **headers})
-    body = b"" if request.method == "HEAD" else gzip.decompress(packed.read_bytes())
-    response = web.Response(body=body, headers={"ETag": etag, **headers})
+    # aiohttp sends no body for HEAD, with the Content-Length of the GET.
+    response = web.Response(body=body(), headers={"ETag": etag, **headers})
     response.last_modified = st.st_mtime
     return response
 
