@@ -4,8 +4,11 @@
 
 Figures (median, and min-max over the runs):
 - cold ingest of the farm: ``feedhub poll --no-publish`` vs reader's ``update_feeds()`` on the
-  same farm (both fetch, parse, sanitize and store), then feedhub's first publish of it all;
-- warm re-poll (every feed answers 304) and a re-poll after 10% of the feeds changed;
+  same farm (both fetch, parse, sanitize and store), then feedhub's first publish of it all
+  (its time, and the bytes it wrote against the farm's), and a new user's first ``feedhub
+  poll`` with publish, end to end, against reader's ingest alone;
+- warm re-poll (every feed answers 304) and a re-poll after 10% of the feeds changed (and the
+  bytes it wrote, and a day of such polls);
 - publishing every merged feed; an incremental publish after one new entry in a database of
   ``--entries-db`` entries;
 - the daemon's resident memory with ``--sources`` sources configured;
@@ -138,11 +141,11 @@ def bench_ingest(args: argparse.Namespace, work: Path, farm_dir: Path,
         figures["cold eps"].values.append(entries / cold.wall)
         figures["cold rss"].values.append(cold.max_rss_mb)
         figures["cold"].note = f"{len(feeds)} feeds, {size:.0f} MB, {entries} entries"
+        public = folder / "data" / "public"
         first = feedhub("build", "-c", str(config), cwd=folder)
         figures["first publish"].values.append(first.wall)
-        output = sum(f.stat().st_size for f in (folder / "data" / "public").rglob("*")
-                     if f.is_file())
-        figures["first publish"].note = f"{output / 1e6:.0f} MB written, .gz siblings included"
+        figures["first bytes"].values.append(output_bytes(public) / 1e6)
+        figures["farm bytes"].values.append(size)
         warm = feedhub("poll", "-c", str(config), cwd=folder)
         figures["warm"].values.append(len(feeds) / warm.wall)
         figures["warm s"].values.append(warm.wall)
@@ -152,13 +155,21 @@ def bench_ingest(args: argparse.Namespace, work: Path, farm_dir: Path,
         try:
             for path in changed:
                 add_entry(path, i)
+            before = stamps(public)
             tenth = feedhub("poll", "-c", str(config), cwd=folder)
+            figures["tenth bytes"].values.append(written_since(public, before) / 1e6)
         finally:
             for path, original in changed.items():
                 path.write_bytes(original)
         figures["tenth"].values.append(len(feeds) / tenth.wall)
         build = feedhub("build", "-c", str(config), cwd=folder)
         figures["build"].values.append(build.wall)
+        # What a new user's first command costs: poll and publish, end to end.
+        fresh = work / f"first{i}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        figures["first poll"].values.append(
+            feedhub("poll", "-c", str(write_config(fresh, urls)), cwd=fresh).wall)
         if not args.no_reader:
             rfolder = work / f"reader{i}"
             shutil.rmtree(rfolder, ignore_errors=True)
@@ -170,6 +181,20 @@ def bench_ingest(args: argparse.Namespace, work: Path, farm_dir: Path,
             figures["reader cpu"].values.append(r.cpu)
             figures["reader eps"].values.append(int(r.out.split()[-1]) / r.wall)
             figures["reader rss"].values.append(r.max_rss_mb)
+
+
+def output_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def stamps(folder: Path) -> dict[Path, tuple[int, int]]:
+    """Each file's inode and modification time: publishing replaces a file it writes."""
+    return {f: (f.stat().st_ino, f.stat().st_mtime_ns) for f in folder.rglob("*") if f.is_file()}
+
+
+def written_since(folder: Path, before: dict[Path, tuple[int, int]]) -> int:
+    """The bytes of the files written since ``before`` was taken."""
+    return sum(f.stat().st_size for f, stamp in stamps(folder).items() if before.get(f) != stamp)
 
 
 def fill_database(config: Config, entries: int) -> None:
@@ -467,6 +492,11 @@ def table(figures: dict[str, Figure]) -> str:
         value = f[b].median / f[a].median if not inverse else f[a].median / f[b].median
         return f"{value:.1f}× reader's"
 
+    def ratio(a: str, b: str, label: str) -> str:
+        if not f[a].values or not f[b].values:
+            return ""
+        return f"{f[a].median / f[b].median:.2f}{label}"
+
     secs = lambda v: f"{v:.2f} s"  # noqa: E731
     row("cold ingest, wall: feedhub poll --no-publish", "cold", secs, f["cold"].note)
     row("cold ingest, wall: reader update_feeds", "reader", secs)
@@ -483,10 +513,20 @@ def table(figures: dict[str, Figure]) -> str:
     row("cold ingest, entries/s: reader", "reader eps", lambda v: f"{v:.0f}")
     row("cold ingest, peak RSS: feedhub", "cold rss", lambda v: f"{v:.0f} MB")
     row("cold ingest, peak RSS: reader", "reader rss", lambda v: f"{v:.0f} MB")
-    row("first publish of the farm (build)", "first publish", secs, f["first publish"].note)
+    row("first publish of the farm (build)", "first publish", secs,
+        ratio("first publish", "cold", "× the cold ingest"))
+    row("  bytes it wrote", "first bytes", lambda v: f"{v:.0f} MB",
+        ratio("first bytes", "farm bytes", "× the farm's bytes"))
+    row("first feedhub poll, with publish", "first poll", secs,
+        ratio("reader", "first poll", "× faster than reader's update_feeds"))
     row("warm re-poll (all 304)", "warm", lambda v: f"{v:.0f} feeds/s",
         f"{f['warm s'].median:.2f} s for the farm" if f["warm s"].values else "")
     row("re-poll, 10% changed", "tenth", lambda v: f"{v:.0f} feeds/s")
+    if f["tenth bytes"].values and f["farm bytes"].values:
+        day = f["tenth bytes"].median * 48
+        row("  bytes it wrote", "tenth bytes", lambda v: f"{v:.1f} MB",
+            f"a day of them (48, every 30 min): {day:.0f} MB, "
+            f"{day / f['farm bytes'].median:.1f}× the farm's bytes")
     row("rebuild every merged feed, nothing changed", "build", secs)
     row("incremental publish, one new entry", "incremental", lambda v: f"{v:.0f} ms")
     row("daemon resident memory", "memory", lambda v: f"{v:.0f} MB")
@@ -517,7 +557,8 @@ def main() -> None:
     # feedhub's bytecode, compiled as `pip install` compiles it: from an editable checkout under
     # PYTHONDONTWRITEBYTECODE (as in the deploy/ files) every start would compile every module.
     compileall.compile_dir(ROOT / "src" / "feedhub", quiet=1)
-    names = ["cold", "cold cpu", "cold eps", "cold rss", "first publish", "warm", "warm s",
+    names = ["cold", "cold cpu", "cold eps", "cold rss", "first publish", "first bytes",
+             "farm bytes", "first poll", "tenth bytes", "warm", "warm s",
              "tenth", "build", "reader", "reader cpu", "reader eps", "reader rss",
              "incremental", "memory", "server", "server 304", "floor", "floor wall"]
     figures = {n: Figure(n, "") for n in names}
