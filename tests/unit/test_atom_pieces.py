@@ -17,6 +17,7 @@ from feedhub.publish.atom import (
     HISTORY_NS,
     render_entries,
     render_frame,
+    without_body,
 )
 from feedhub.publish.deflate import Document, Piece, deflated
 from feedhub.publish.shared import SharedEntries
@@ -83,12 +84,18 @@ def test_atom_source_is_in_the_default_namespace_with_its_updated() -> None:
     assert [s.findtext(f"{{{ATOM_NS}}}id") for s in sources] == [dated.id] * 2
 
 
-def test_without_bodies_an_entry_with_a_link_leaves_its_content_out() -> None:
-    lean = render_entries([WITH_SUMMARY, NEWEST], INFO.hub_title, BASE, bodies=False)
-    full = render_entries([WITH_SUMMARY, NEWEST], INFO.hub_title, BASE)
-    assert b"<content" not in lean[0] and b"<content" in full[0]
-    assert b"<summary" in lean[0]  # what the entry says of itself stays
+def test_without_its_body_an_entry_with_a_link_is_the_same_element_less_its_content() -> None:
+    tricky = replace(TRICKY, link="https://x.example/1")
+    entries = [WITH_SUMMARY, NEWEST, tricky]
+    full = render_entries(entries, INFO.hub_title, BASE)
+    lean = [without_body(e, raw) for e, raw in zip(entries, full, strict=True)]
     assert lean[1] == full[1]  # RFC 4287 4.1.2: no link, so the content stays
+    for entry, element, short in zip(entries, full, lean, strict=True):
+        if entry.link:
+            # What rendering the entry with no content gives, byte for byte.
+            assert [short] == render_entries([replace(entry, content="")], INFO.hub_title, BASE)
+            assert b"<content" not in short and b"<content" in element
+    assert b"<summary" in lean[0]  # what the entry says of itself stays
 
 
 def test_gzip_of_pieces_is_the_document_whether_compressed_ahead_or_not() -> None:
@@ -121,12 +128,19 @@ def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
     second = shared.get([1, 2, 3], read, packed=True)
     third = shared.get([3], read, packed=True)
     assert reads == [[3, 2, 404], [1]]
-    assert [e.updated for e in first] == [NEWEST.updated, WITH_SUMMARY.updated]
-    assert [e.piece.packed for e in first] == [None, None]  # feeds only: compressed whole
-    assert [e.piece.raw for e in second] == render_entries(
+    assert [updated for updated, _ in first] == [NEWEST.updated, WITH_SUMMARY.updated]
+    assert [p.packed for _, p in first] == [None, None]  # feeds only: compressed whole
+    assert [p.raw for _, p in second] == render_entries(
         [OLDEST, WITH_SUMMARY, NEWEST], INFO.hub_title, BASE)
-    assert packs == [e.piece.raw for e in second]  # each compressed once
-    assert third[0].piece.packed is second[2].piece.packed
+    assert packs == [p.raw for _, p in second]  # each compressed once
+    assert third[0][1].packed is second[2][1].packed
+    # Without bodies: from the same rendering, read no more, compressed apart.
+    lean = shared.get([1, 2, 3], read, packed=True, bodies=False)
+    assert reads == [[3, 2, 404], [1]]
+    assert [p.raw for _, p in lean] == [without_body(e, p.raw) for e, (_, p)
+                                        in zip([OLDEST, WITH_SUMMARY, NEWEST], second,
+                                               strict=True)]
+    assert lean[2][1].packed is second[2][1].packed  # no link: one piece for both
 
     tiny = SharedEntries(INFO.hub_title, BASE, lambda raw: _done(deflated(raw)), budget=1)
     reads.clear()

@@ -25,6 +25,8 @@ ATOM_TYPE = "application/atom+xml"
 _UNUSED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 # In feedgen's pretty output, a line opening an <entry> child of the root.
 _ENTRY_LINE = re.compile(rb"\n  <entry[ >]")
+# ... and the start of the line holding an entry's content.
+_CONTENT_LINE = b'\n    <content type="html">'
 
 
 class _FeedExtension(BaseExtension):
@@ -105,11 +107,8 @@ def node_categories(paths: Sequence[NodePath]) -> list[str]:
     return list(seen)
 
 
-def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str,
-                   bodies: bool = True) -> list[bytes]:
+def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str) -> list[bytes]:
     """Each entry's ``<entry>`` element, indented and prefixed as it stands in a merged feed.
-    Without ``bodies``, an entry that has a link leaves out its content (an archive page of a
-    node above the entry's source: :func:`feedhub.publish.archive.carries_bodies`).
 
     An entry's element depends on the entry and the hub only, never on the feed holding it, so
     it is rendered once and spliced (:func:`render_frame`) into every feed and archive page
@@ -123,10 +122,25 @@ def render_entries(entries: Sequence[StoredEntry], hub_title: str, base_url: str
     fg.title(hub_title)
     fg.updated(_UNUSED_DATE)
     for e in entries:
-        _add_entry(fg, e, hub_title, base_url, bodies)
+        _add_entry(fg, e, hub_title, base_url)
     text = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=False)
     bounds = [m.start() + 1 for m in _ENTRY_LINE.finditer(text)] + [text.rindex(b"</feed>")]
     return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def without_body(entry: StoredEntry, element: bytes) -> bytes:
+    """The entry's element (from :func:`render_entries`) without its ``atom:content``, as the
+    archive pages above its source list it (:func:`feedhub.publish.archive.carries_bodies`);
+    as it is when it has no link, since RFC 4287 4.1.2 then requires the content.
+
+    Cut from the bytes rather than rendered again: the content is one child element whose text
+    has every ``<`` escaped, so its end tag is the first ``</content>`` after it.
+    """
+    start = element.find(_CONTENT_LINE)
+    if not entry.link or start < 0:
+        return element
+    end = element.index(b"</content>", start) + len(b"</content>")
+    return element[:start] + element[end:]
 
 
 def render_frame(info: FeedInfo, updated: datetime) -> tuple[bytes, bytes]:
@@ -156,8 +170,7 @@ def _generator() -> FeedGenerator:
     return fg
 
 
-def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str,
-               bodies: bool) -> None:
+def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str) -> None:
     fe = fg.add_entry(order="append")
     fe.id(e.atom_id)
     fe.title(e.title)
@@ -171,7 +184,7 @@ def _add_entry(fg: FeedGenerator, e: StoredEntry, hub_title: str, base_url: str,
     categories += [{"term": tag, "label": tag} for tag in e.categories]
     if categories:
         fe.category(categories)
-    if e.content and (bodies or not e.link):
+    if e.content:
         fe.content(e.content, type="html")
     if e.summary:
         fe.summary(e.summary, type="html")

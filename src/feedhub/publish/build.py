@@ -307,8 +307,8 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
                               bodies=carries_bodies(item.node))
             head, tail = render_frame(
                 _archive_info(config, item.node, item.number, item.first_page, undated),
-                max((e.updated for e in held), default=undated))
-            page = Document((Piece(head), *(e.piece for e in held), Piece(tail)))
+                max((updated for updated, _ in held), default=undated))
+            page = Document((Piece(head), *(piece for _, piece in held), Piece(tail)))
             pages.setdefault(item.node.path, []).append(
                 writer.submit([(target, page)], form="gzip"))
         else:
@@ -396,7 +396,7 @@ def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries
     head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
     # In one piece: a feed is fetched over and over, and compressed whole its gzip sibling is
     # an eighth smaller than from pieces compressed apart.
-    return b"".join([head, *(e.piece.raw for e in held), tail])
+    return b"".join([head, *(piece.raw for _, piece in held), tail])
 
 
 def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:

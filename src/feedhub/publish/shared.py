@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from feedhub.model import StoredEntry
-from feedhub.publish.atom import render_entries
+from feedhub.publish.atom import render_entries, without_body
 from feedhub.publish.deflate import Piece
 
 # Of rendered entries (their compressed forms add about half): enough for the entries of every
@@ -25,10 +25,12 @@ BUDGET = 32 << 20
 
 @dataclass(frozen=True, slots=True)
 class AtomEntry:
-    """One entry's ``<entry>`` element, and its ``updated`` for the feed's own."""
+    """One entry's ``<entry>`` element with its content and without it (the same piece when
+    it must keep it), and its ``updated`` for the feed's own."""
 
     updated: datetime
     piece: Piece
+    lean: Piece
 
 
 class SharedEntries:
@@ -43,35 +45,46 @@ class SharedEntries:
         self._base_url = base_url
         self._budget = budget
         self._size = 0
-        # By (entry id, with its body): see render_entries.
-        self._held: OrderedDict[tuple[int, bool], AtomEntry] = OrderedDict()
+        self._held: OrderedDict[int, AtomEntry] = OrderedDict()
 
     def get(self, ids: Sequence[int], read: Callable[[list[int]], Iterable[StoredEntry]],
-            packed: bool = False, bodies: bool = True) -> list[AtomEntry]:
-        """The entries ``ids``, in that order, with their bodies or not; those not at hand are
-        got with ``read`` and rendered (entries it leaves out, no longer stored, are left out
-        here too). With ``packed``, each piece is also being compressed: archive pages share
-        compressed pieces, while feeds are compressed whole."""
-        missing = [i for i in ids if (i, bodies) not in self._held]
+            packed: bool = False, bodies: bool = True) -> list[tuple[datetime, Piece]]:
+        """The entries ``ids``, in that order, as (updated, piece), with their bodies or not
+        (:func:`feedhub.publish.atom.without_body`); those not at hand are got with ``read``
+        and rendered (entries it leaves out, no longer stored, are left out here too). With
+        ``packed``, each piece is also being compressed: archive pages share compressed
+        pieces, while feeds are compressed whole."""
+        missing = [i for i in ids if i not in self._held]
         if missing:
             fresh = list(read(missing))
-            rendered = render_entries(fresh, self._hub_title, self._base_url, bodies)
+            rendered = render_entries(fresh, self._hub_title, self._base_url)
             for entry, raw in zip(fresh, rendered, strict=True):
-                self._held[entry.rowid, bodies] = AtomEntry(entry.updated, Piece(raw))
-                self._size += len(raw)
-        found: list[AtomEntry] = []
+                full = Piece(raw)
+                lean = without_body(entry, raw)
+                held = AtomEntry(entry.updated, full, full if lean is raw else Piece(lean))
+                self._held[entry.rowid] = held
+                self._size += _size(held)
+        found: list[tuple[datetime, Piece]] = []
         for i in ids:
-            key = (i, bodies)
-            held = self._held.get(key)
+            held = self._held.get(i)
             if held is None:
                 continue
-            if packed and held.piece.packed is None:
-                held = replace(held, piece=Piece(held.piece.raw, self._pack(held.piece.raw)))
-                self._held[key] = held
-            self._held.move_to_end(key)
-            found.append(held)
+            piece = held.piece if bodies else held.lean
+            if packed and piece.packed is None:
+                one = held.lean is held.piece
+                piece = Piece(piece.raw, self._pack(piece.raw))
+                held = (replace(held, piece=piece, lean=piece) if one
+                        else replace(held, piece=piece) if bodies
+                        else replace(held, lean=piece))
+                self._held[i] = held
+            self._held.move_to_end(i)
+            found.append((held.updated, piece))
         # Only now: a document needs all its entries at once, however many.
         while self._size > self._budget and self._held:
             _, dropped = self._held.popitem(last=False)
-            self._size -= len(dropped.piece.raw)
+            self._size -= _size(dropped)
         return found
+
+
+def _size(held: AtomEntry) -> int:
+    return len(held.piece.raw) + (0 if held.lean is held.piece else len(held.lean.raw))

@@ -148,10 +148,13 @@ class Store(Entries):
     def first_published(self) -> datetime:
         """When this hub first published: the date of a feed with nothing dated in it, so
         that it is a real time and stays the same from one rebuild to the next."""
-        with self.db.atomic():
-            self.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('first_publish', ?)",
-                            [iso(datetime.now(UTC).replace(microsecond=0))])
         row = self.db.execute("SELECT value FROM meta WHERE key='first_publish'").fetchone()
+        if row is None:
+            with self.db.atomic():
+                self.db.execute("INSERT OR IGNORE INTO meta (key, value) "
+                                "VALUES ('first_publish', ?)",
+                                [iso(datetime.now(UTC).replace(microsecond=0))])
+            row = self.db.execute("SELECT value FROM meta WHERE key='first_publish'").fetchone()
         return from_iso(row[0])
 
     def node_stats(self) -> dict[str, tuple[int, datetime | None]]:
