@@ -377,7 +377,7 @@ def _feed_files(config: Config, store: Store, feed: _Feed, info: FeedInfo,
 
     # Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
     renderers = {"rss": render_rss, "json": render_json}
-    entries = _newest_first(store.entries_by_id(feed.ids))
+    entries = _newest_first(shared.entries(feed.ids, store.entries_by_id))
     files = []
     for ext in config.publish.formats:
         data = (_atom_feed(info, entries, shared) if ext == "atom"

@@ -46,6 +46,10 @@ class SharedEntries:
         self._budget = budget
         self._size = 0
         self._held: OrderedDict[int, AtomEntry] = OrderedDict()
+        # The entries themselves, as last read, for the other formats of a feed whose Atom
+        # entries were just rendered for its pages: read once, not once per document.
+        self._read: OrderedDict[int, StoredEntry] = OrderedDict()
+        self._read_size = 0
 
     def get(self, ids: Sequence[int], read: Callable[[list[int]], Iterable[StoredEntry]],
             packed: bool = False, bodies: bool = True) -> list[tuple[datetime, Piece]]:
@@ -56,7 +60,7 @@ class SharedEntries:
         pieces, while feeds are compressed whole."""
         missing = [i for i in ids if i not in self._held]
         if missing:
-            fresh = list(read(missing))
+            fresh = self.entries(missing, read)
             rendered = render_entries(fresh, self._hub_title, self._base_url)
             for entry, raw in zip(fresh, rendered, strict=True):
                 full = Piece(raw)
@@ -84,6 +88,30 @@ class SharedEntries:
             _, dropped = self._held.popitem(last=False)
             self._size -= _size(dropped)
         return found
+
+
+    def entries(self, ids: Sequence[int],
+                read: Callable[[list[int]], Iterable[StoredEntry]]) -> list[StoredEntry]:
+        """The stored entries ``ids``, in that order: those read lately again, the others
+        with ``read`` (which may leave out entries no longer stored)."""
+        missing = [i for i in ids if i not in self._read]
+        for entry in read(missing) if missing else ():
+            self._read[entry.rowid] = entry
+            self._read_size += _weight(entry)
+        found = []
+        for i in ids:
+            entry = self._read.get(i)
+            if entry is not None:
+                self._read.move_to_end(i)
+                found.append(entry)
+        while self._read_size > self._budget and self._read:
+            _, dropped = self._read.popitem(last=False)
+            self._read_size -= _weight(dropped)
+        return found
+
+
+def _weight(entry: StoredEntry) -> int:
+    return len(entry.content) + len(entry.summary) + 512
 
 
 def _size(held: AtomEntry) -> int:
