@@ -178,6 +178,10 @@ def test_config_file_comes_from_feedhub_config_when_none_is_given(tmp_path, monk
 # Each bad file: its text, where the one-line error must point (":line: key: "), and words the
 # message must contain.
 CONFIG_ERRORS = {
+    "unknown archive mode": ("sources:\n  a: https://e.com/f\npublish:\n  archive: some\n",
+                             ":4: publish.archive: ", ["'all', 'routes' or 'none'"]),
+    "bad output bound": ("sources:\n  a: https://e.com/f\npublish: {max_bytes: lots}\n",
+                         ":3: publish.max_bytes: ", ["lots"]),
     "unknown top-level key": ("title: x\ncolour: red\nsources:\n  a: https://e.com/f\n",
                               ":2: colour: ", ["unknown key"]),
     "bad duration": ("sources:\n  a: https://e.com/f\npolling:\n  interval: 3x\n",
@@ -351,3 +355,13 @@ def test_a_name_too_long_for_a_file_name_is_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ConfigError, match=r"config.yaml:2: sources\.长+: the name is longer"):
         load_config(path)
+
+
+def test_publish_defaults_and_sizes(tmp_path):
+    config = load_config(write(tmp_path, "sources:\n  a: https://e.com/f\n"))
+    assert (config.publish.archive, config.publish.gzip, config.publish.max_bytes) == (
+        "all", False, 0)
+    bounded = load_config(write(tmp_path, "sources:\n  a: https://e.com/f\n"
+                                "publish: {archive: routes, gzip: true, max_bytes: 2GB}\n"))
+    assert (bounded.publish.archive, bounded.publish.gzip, bounded.publish.max_bytes) == (
+        "routes", True, 2 * 10**9)
