@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -183,6 +184,7 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
         _publish(config, store, changes, listing, report)
     finally:
         report.sync()
+    store.note_publish(datetime.now(UTC))  # /healthz reads it, across restarts
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
     return report
 

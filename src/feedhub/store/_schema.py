@@ -8,8 +8,9 @@ from pathlib import Path
 import sqlite_utils
 
 from feedhub.errors import StoreError
+from feedhub.states import FAILING
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -30,6 +31,9 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             # normalized again are now compared field by field (store._entries). An SQLite
             # too old to drop a column keeps it, unused (NULL in every new row).
             db.execute("ALTER TABLE entries DROP COLUMN signature")
+        if version < 4:
+            # One name for a failing source everywhere (states.py): it was 'error' here.
+            db.execute("UPDATE sources SET state = ? WHERE state = 'error'", [FAILING])
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
