@@ -73,14 +73,12 @@ def test_healthz_goes_ok_degraded_failing_as_sources_fail(
     daemon = launch(config)
     wait_for(lambda: healthz(daemon)[1]["sources"]["ok"] == 2, what="both sources polled")
     code, body = healthz(daemon)
-    print("ok:", json.dumps(body, ensure_ascii=False))
     assert (code, body["status"], body["reasons"]) == (200, "ok", [])
     assert body["last_poll"] and body["last_publish"] and body["entries"] == 4
 
     del feed_server.routes["/sspai.rdf"]
     wait_for(lambda: healthz(daemon)[1]["status"] == "degraded", what="one source failing")
     code, body = healthz(daemon)
-    print("degraded:", json.dumps(body, ensure_ascii=False))
     assert code == 200
     assert body["reasons"] == ["1 of 2 sources failing"]
     assert body["sources"] == {"new": 0, "ok": 1, "failing": 1, "gone": 0}
@@ -88,7 +86,6 @@ def test_healthz_goes_ok_degraded_failing_as_sources_fail(
     del feed_server.routes["/mirror.rss"]
     wait_for(lambda: healthz(daemon)[0] == 503, what="every source failing")
     code, body = healthz(daemon)
-    print("failing:", json.dumps(body, ensure_ascii=False))
     assert body["status"] == "failing" and body["reasons"] == ["2 of 2 sources failing"]
 
     # The same word in the metric and in `feedhub status`, text and JSON.
@@ -116,7 +113,6 @@ def test_a_config_broken_on_disk_degrades_health_and_status_still_lists_the_sour
     wait_for(lambda: healthz(daemon)[1]["status"] == "degraded", timeout=10,
              what="the refused reload")
     code, body = healthz(daemon)
-    print("degraded:", json.dumps(body, ensure_ascii=False))
     assert code == 200
     (reason,) = body["reasons"]
     assert reason.startswith(f"{config}:7: polling.interval: 'soon' is not a duration")
