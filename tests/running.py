@@ -61,3 +61,10 @@ class Daemon:
         return self.log.read_text(encoding="utf-8")
 
 
+def edit(config: Path, old: str, new: str) -> None:
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    # Replace the file the way editors do: write a new one and rename it over the old.
+    tmp = config.with_suffix(".new")
+    tmp.write_text(text.replace(old, new), encoding="utf-8")
+    tmp.replace(config)

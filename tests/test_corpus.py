@@ -32,7 +32,7 @@ BIG_SITE = "big/generated"  # topic and site of the generated big feeds
 DEFAULT_CONTENT_TYPE = "application/xml"
 POLL_TIMEOUT = 120  # seconds; the poll takes well under 30 on two cores
 
-# The only files that genuinely hold no feed, so the only sources that may end in "error".
+# The only files that genuinely hold no feed, so the only sources that may end "failing".
 NO_FEED_IN_FILE = {
     "malformed/nofeed/empty.xml",
     "malformed/nofeed/whitespace-only.xml",
@@ -383,7 +383,7 @@ def test_status_shows_every_source_ok_except_files_without_a_feed(
     assert not missing and not extra, f"status lacks {missing}, has unknown {extra}"
     wrong = [f"{rel}: state {row['state']!r} (expected {expected!r}), message {row['message']!r}"
              for rel, row in sorted(rows.items())
-             if row["state"] != (expected := "error" if rel in NO_FEED_IN_FILE else "ok")]
+             if row["state"] != (expected := "failing" if rel in NO_FEED_IN_FILE else "ok")]
     assert not wrong, report(wrong)
 
 

@@ -63,7 +63,7 @@ def test_ten_hostile_sources_cannot_hurt_ten_healthy_ones(tmp_path: Path,
     rows = status_rows(config)
     for name, (_, words) in HOSTILE.items():
         assert words in rows[name]["message"], (name, rows[name]["message"])
-        assert rows[name]["state"] == ("gone" if name == "消失" else "error")
+        assert rows[name]["state"] == ("gone" if name == "消失" else "failing")
     for n in range(10):
         assert rows[f"健康{n}"]["state"] == "ok" and rows[f"健康{n}"]["entries"] == 2
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import FeedServer, free_port, write_config
 from hostile import HostileServer
-from running import Daemon, get, wait_for
+from running import Daemon, edit, get, wait_for
 
 
 def titles(daemon: Daemon, feed: str) -> set[str]:
@@ -36,15 +36,6 @@ def running(tmp_path: Path, feed_server: FeedServer) -> Iterator[tuple[Daemon, P
         if daemon.proc.poll() is None:
             daemon.proc.send_signal(signal.SIGTERM)
             daemon.proc.wait(timeout=15)
-
-
-def edit(config: Path, old: str, new: str) -> None:
-    text = config.read_text(encoding="utf-8")
-    assert old in text
-    # Replace the file the way editors do: write a new one and rename it over the old.
-    tmp = config.with_suffix(".new")
-    tmp.write_text(text.replace(old, new), encoding="utf-8")
-    tmp.replace(config)
 
 
 def test_added_source_is_polled_at_once_and_removed_one_leaves(

@@ -102,7 +102,7 @@ def test_metrics_are_prometheus_text(served: Served) -> None:
     assert status == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4")
     families = {f.name: f for f in text_string_to_metric_families(body.decode())}
     sources = {s.labels["state"]: s.value for s in families["feedhub_sources"].samples}
-    assert sources["ok"] == 1 and sources["error"] == 0
+    assert sources["ok"] == 1 and sources["failing"] == 0
     assert families["feedhub_database_bytes"].samples[0].value > 0
     served_ok = [s.value for s in families["feedhub_http_responses"].samples
                  if s.name == "feedhub_http_responses_total" and s.labels["status"] == "200"]

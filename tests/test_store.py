@@ -149,7 +149,7 @@ def test_errors_are_counted_and_cleared_by_a_success(store: Store) -> None:
         at = NOW + timedelta(minutes=minutes)
         store.record_poll(Polled(A, failed, None, 0, None, failed.error, at, at))
     state = store.state(A.id)
-    assert (state.state, state.error_count, state.error) == ("error", 2, "HTTP 500 from x")
+    assert (state.state, state.error_count, state.error) == ("failing", 2, "HTTP 500 from x")
     assert state.error_since == "2024-05-01T12:00:00Z"
     poll(store, A, rss(item("好了", guid="ok")), NOW + timedelta(hours=1))
     state = store.state(A.id)
@@ -304,6 +304,12 @@ def test_a_database_of_schema_1_is_upgraded_in_place(tmp_path: Path) -> None:
         str(SCHEMA_VERSION)
 
 
+def undo_schema_4(store: Store) -> None:
+    """Take away what schema 4 added to the tables, as an older database lacks it."""
+    store.db.execute("ALTER TABLE nodes DROP COLUMN first_page")
+    store.db.execute("DROP TABLE stale_seqs")
+
+
 def test_a_database_of_schema_2_keeps_its_entries_and_still_tells_an_edit(
         tmp_path: Path) -> None:
     path = tmp_path / "two.sqlite"
@@ -314,8 +320,7 @@ def test_a_database_of_schema_2_keeps_its_entries_and_still_tells_an_edit(
     with store.db.conn:
         store.db.execute("ALTER TABLE entries ADD COLUMN signature TEXT")
         store.db.execute("UPDATE entries SET signature = 'old'")
-        store.db.execute("ALTER TABLE nodes DROP COLUMN first_page")
-        store.db.execute("DROP TABLE stale_seqs")
+        undo_schema_4(store)
         store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
     store.close()
     store = Store(path, authority="hub.example")
@@ -328,6 +333,46 @@ def test_a_database_of_schema_2_keeps_its_entries_and_still_tells_an_edit(
                    NOW + timedelta(hours=1))
     assert (outcome.new, outcome.updated) == (0, 1)
     store.close()
+
+
+def test_a_database_of_schema_3_calls_its_failing_sources_failing(tmp_path: Path) -> None:
+    path = tmp_path / "three.sqlite"
+    store = Store(path, authority="hub.example")
+    store.sync_sources([A, B])
+    failed = FetchResult(url=A.url, final_url=A.url, status=500, error="HTTP 500 from x")
+    store.record_poll(Polled(A, failed, None, 0, None, failed.error, NOW, NOW))
+    # As schema 3 left it: a failing source's state was 'error'.
+    with store.db.conn:
+        store.db.execute("UPDATE sources SET state = 'error' WHERE id = ?", [A.id])
+        undo_schema_4(store)
+        store.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    store.close()
+    store = Store(path, authority="hub.example")
+    assert store.state(A.id).state == "failing"
+    assert store.facts().sources == {"new": 1, "ok": 0, "failing": 1, "gone": 0}
+    assert {r.source_id: r.state for r in store.status()} == {A.id: "failing", B.id: "new"}
+    store.close()
+
+
+def test_the_last_good_config_and_the_last_poll_and_publish_outlive_the_process(
+        tmp_path: Path, store: Store) -> None:
+    assert store.good_config() is None
+    assert (store.facts().last_poll, store.facts().last_publish) == (None, None)
+    poll(store, A, rss(item("一", guid="k1")))
+    store.remember_config("config.yaml", "title: 旧\n", NOW)
+    store.remember_config("config.yaml", "title: 新\n", NOW + timedelta(minutes=5))
+    store.note_publish(NOW + timedelta(minutes=1))
+    store.close()
+    reopened = Store(tmp_path / "db.sqlite", authority="hub.example")
+    good = reopened.good_config()
+    assert good is not None
+    assert (good.file, good.text, good.loaded_at) == ("config.yaml", "title: 新\n",
+                                                      NOW + timedelta(minutes=5))
+    facts = reopened.facts()
+    assert facts.last_poll == NOW and facts.last_publish == NOW + timedelta(minutes=1)
+    assert facts.earliest_due == NOW + timedelta(minutes=30)  # A's; B was never polled
+    assert (facts.sources["ok"], facts.sources["new"], facts.entries) == (1, 1, 1)
+    reopened.close()
 
 
 def test_a_batch_command_may_give_sqlite_a_bigger_page_cache(tmp_path: Path) -> None:

@@ -14,15 +14,18 @@ import signal
 import sys
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from feedhub import __version__
-from feedhub.config import Config, default_config_path, load_config
+from feedhub.config import Config, database_of, default_config_path, load_config, parse_config
 from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
+from feedhub.model import Source
 from feedhub.poller import Database, poll_in_order
 from feedhub.publish.build import changes_of, publish
-from feedhub.store import Store
+from feedhub.states import GONE
+from feedhub.store import Store, iso
 
 # The daemon, the server and the OPML and WebSub modules are imported by the commands that use
 # them: a `poll` run from cron must start fast, and they would double its start-up time.
@@ -77,11 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
-        config = load_config(args.config or default_config_path())
+        file = args.config or default_config_path()
+        if args.command == "status":
+            return cmd_status(file, args.json)  # it also works while the file is broken
+        config = load_config(file)
         handler = {"run": _run,
                    "poll": lambda c: cmd_poll(c, args.paths, not args.no_publish),
                    "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
-                   "status": lambda c: cmd_status(c, args.json),
                    "opml": lambda c: cmd_opml(c, args.opml_command,
                                               getattr(args, "file", None))}[args.command]
         return handler(config)
@@ -106,10 +111,9 @@ def cmd_check(config: Config) -> int:
 
 def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> int:
     sources = [s for s in config.select(list(paths)) if s.enabled]
-    store = Store.for_base_url(config.database, config.base_url, cache_mib=BATCH_CACHE_MIB)
+    store, regrouped = _synced_store(config)
     db = Database(store)
     try:
-        regrouped = store.sync_sources(config.sources)
         progress = _progress if sys.stderr.isatty() else None
         outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
         written = "not published"
@@ -142,10 +146,22 @@ def _ping(config: Config, urls: list[str]) -> None:
         asyncio.run(ping_hub(config.publish.websub_hub, urls, user_agent(config.base_url)))
 
 
-def cmd_build(config: Config) -> int:
+def _synced_store(config: Config) -> tuple[Store, frozenset[str]]:
+    """The database brought in line with ``config``, which it keeps as the last good config,
+    and the nodes whose entries that regrouped (sources removed, disabled or back)."""
     store = Store.for_base_url(config.database, config.base_url, cache_mib=BATCH_CACHE_MIB)
     try:
-        store.sync_sources(config.sources)
+        regrouped = store.sync_sources(config.sources)
+        store.remember_config(str(config.file), config.text, datetime.now(UTC))
+    except BaseException:
+        store.close()
+        raise
+    return store, regrouped
+
+
+def cmd_build(config: Config) -> int:
+    store, _ = _synced_store(config)
+    try:
         report = publish(config, store)
     finally:
         store.close()
@@ -156,6 +172,7 @@ def cmd_build(config: Config) -> int:
 
 
 def cmd_serve(config: Config) -> int:
+    from feedhub.health import answer
     from feedhub.metrics import Metrics
     from feedhub.server import make_app, start_server
 
@@ -165,13 +182,11 @@ def cmd_serve(config: Config) -> int:
     metrics = Metrics()
 
     async def health() -> tuple[int, dict]:
-        counts = await db.call(store.counts)
-        return 200, {"status": "ok", "sources": {k: v for k, v in counts.items()
-                                                 if k != "entries"},
-                     "entries": counts.get("entries", 0)}
+        # No scheduler here to stall: the verdict rests on the sources' states.
+        return answer(await db.call(store.facts), datetime.now(UTC))
 
     async def refresh() -> None:
-        metrics.refresh(await db.call(store.counts), config.database)
+        metrics.refresh(await db.call(store.facts), config.database)
 
     async def serve() -> None:
         runner = await start_server(make_app(config.output, health, metrics, refresh),
@@ -194,10 +209,20 @@ def cmd_serve(config: Config) -> int:
     return 0
 
 
-def cmd_status(config: Config, as_json: bool) -> int:
-    store = Store.for_base_url(config.database, config.base_url)
+def cmd_status(file: Path, as_json: bool) -> int:
+    """One row per source. While ``file`` is invalid, the sources of the last good config
+    (kept in the database by ``run``, ``poll`` and ``build``) follow a line naming the error."""
     try:
-        rows = store.status(config.sources)
+        config = load_config(file)
+        database, broken = config.database, None
+    except ConfigError as exc:
+        database, broken = database_of(file), exc
+        if not database.exists():
+            raise _nothing_good(exc, database) from None
+    store = Store(database)
+    try:
+        sources = config.sources if broken is None else _good_sources(store, file, broken)
+        rows = store.status(sources)
     finally:
         store.close()
     if as_json:
@@ -207,13 +232,32 @@ def cmd_status(config: Config, as_json: bool) -> int:
     header = ("SOURCE", "STATE", "LAST POLL", "NEXT POLL", "ENTRIES", "MESSAGE")
     table = [header] + [
         (r.source_id, r.state, r.last_poll or "-",
-         "-" if r.state == "gone" else r.next_poll or "-", str(r.entries), r.message)
+         "-" if r.state == GONE else r.next_poll or "-", str(r.entries), r.message)
         for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
     return 0
+
+
+def _good_sources(store: Store, file: Path, error: ConfigError) -> list[Source]:
+    """The sources of the last good config in ``store``, after a line on stderr saying what is
+    wrong with ``file``; ConfigError when the database holds none."""
+    good = store.good_config()
+    try:
+        config = parse_config(good.text, file) if good is not None else None
+    except ConfigError:
+        config = None  # stored by a feedhub that accepted what this one refuses
+    if good is None or config is None:
+        raise _nothing_good(error, store.path)
+    print(f"feedhub: {error} (showing the last good config, loaded at {iso(good.loaded_at)})",
+          file=sys.stderr, flush=True)
+    return config.sources
+
+
+def _nothing_good(error: ConfigError, database: Path) -> ConfigError:
+    return ConfigError(f"{error} (and {database} holds no earlier good version of it)")
 
 
 def cmd_opml(config: Config, action: str, file: Path | None) -> int:

@@ -186,6 +186,7 @@ class Config:
     polling: PollingSettings
     publish: PublishSettings
     tree: FeedNode
+    text: str  # the file as it was read, stored as the last good config (cli.py, daemon.py)
 
     @property
     def sources(self) -> list[Source]:
@@ -258,12 +259,22 @@ class _Located:
 def load_config(file: Path | str | None = None) -> Config:
     """Read, validate and resolve the configuration; raise ConfigError with one clear line."""
     path = Path(file) if file is not None else default_config_path()
+    return parse_config(read_config_text(path), path)
+
+
+def read_config_text(path: Path) -> str:
+    """The text of the config file; ConfigError when it is missing or unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (give one with -c or FEEDHUB_CONFIG)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate and resolve config ``text`` as the file ``path`` (which errors name, and which
+    relative paths are relative to)."""
     loc = _Located(path)
     try:
         loader = _LOADER(text)
@@ -305,7 +316,35 @@ def load_config(file: Path | str | None = None) -> Config:
         polling=settings.polling,
         publish=settings.publish,
         tree=FeedNode(path=(), children=children),
+        text=text,
     )
+
+
+def database_of(path: Path) -> Path:
+    """The database a config file names, read leniently: the file may be invalid (its last good
+    version is in that database). Its top-level ``database`` value when the YAML, or else that
+    line alone, can be read; otherwise the default, ``data/feedhub.db`` beside the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    value = _lenient_database(text)
+    if not isinstance(value, str) or not value:
+        value = _Settings.model_fields["database"].default
+    return _resolve(path.resolve().parent, value)
+
+
+def _lenient_database(text: str) -> object:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        # A YAML syntax error elsewhere (a tab, an unclosed quote) leaves this line readable.
+        line = next((ln for ln in text.splitlines() if ln.startswith("database:")), "")
+        try:
+            data = yaml.safe_load(line)
+        except yaml.YAMLError:
+            return None
+    return data.get("database") if isinstance(data, dict) else None
 
 
 # libyaml's loader where PyYAML was built with it: the same nodes and marks, several times

@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from feedhub.config import Config, load_config
 from feedhub.errors import ConfigError, StoreError
 from feedhub.fetch import Fetcher, user_agent
+from feedhub.health import ConfigTrouble, answer
 from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
 from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
@@ -28,6 +29,7 @@ from feedhub.publish.build import Listing, changes_of, publish
 from feedhub.publish.files import remove_stale_temporaries
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
+from feedhub.states import GONE
 from feedhub.store import Store, from_iso
 from feedhub.websub import ping_hub
 
@@ -37,7 +39,6 @@ PUBLISH_RETRY = 30.0  # seconds before a failed publish is tried again
 START_SPREAD = 5.0  # seconds over which overdue sources start at launch
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish on SIGTERM
 CONFIG_CHECK = 2.0  # seconds between looks at the config file
-STALE_MARGIN = 600.0  # seconds a due poll may be late before /healthz says 503
 POLLS_PER_CONNECTION = 4  # polls in flight per allowed connection (the rest are in the database
 # or parsing); due sources beyond that wait in the queue, costing a heap entry, not a coroutine
 POLL_JOB = "poll-due"  # the scheduler's one job: fires when the earliest queued source is due
@@ -119,8 +120,8 @@ class Daemon:
         self.publish_wanted = asyncio.Event()
         self.listing = Listing()  # what the files listing the feeds were last written from
         self.started = utcnow()
-        self.last_poll: datetime | None = None
-        self.last_publish: datetime | None = None
+        self.config_loaded_at = self.started  # when the running config was read
+        self.config_error: str | None = None  # why the file on disk is not the one running
         self.db: Database | None = None
         self.fetcher: Fetcher | None = None
         self.config_stamp = _stamp(config.file)
@@ -140,7 +141,7 @@ class Daemon:
             for folder in (config.output, config.posts):
                 if folder is not None:
                     remove_stale_temporaries(folder)
-            await db.call(db.store.sync_sources, config.sources)
+            await self._apply_config()
             await self._publish(full=True)
             app = make_app(config.output, self.health, self.metrics, self._refresh_metrics)
             runner = await start_server(app, config.server.host, config.server.port)
@@ -183,7 +184,7 @@ class Daemon:
         overdue: list[str] = []
         for source_id in sources:
             state = await self.db.call(self.db.store.state, source_id)
-            if state.state == "gone":
+            if state.state == GONE:
                 continue
             if state.next_poll is None or from_iso(state.next_poll) <= now:
                 overdue.append(source_id)
@@ -257,13 +258,11 @@ class Daemon:
                 self._schedule(source_id, skip.until + timedelta(seconds=spread))
             return
         outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
-        self.last_poll = utcnow()
         self.metrics.poll(outcome)
-        self.metrics.last_poll.set_to_current_time()
         state = await self.db.call(self.db.store.state, source_id)
         current = self.sources.get(source_id)
         if current == source:
-            if state.next_poll and state.state != "gone":
+            if state.next_poll and state.state != GONE:
                 self._schedule(source_id, from_iso(state.next_poll))
         elif current is not None and source_id not in self.queue:
             # A reload changed it during the poll, and its new first poll came due meanwhile.
@@ -299,8 +298,6 @@ class Daemon:
             log.exception("publishing failed; retrying in %g s", PUBLISH_RETRY)
             self.dirty = pending + self.dirty
             return False
-        self.last_publish = utcnow()
-        self.metrics.last_publish.set_to_current_time()
         log.info("published %d files (%d written, %d deleted) in %d ms",
                  report.unchanged + len(report.written), len(report.written),
                  len(report.deleted), report.elapsed_ms)
@@ -325,6 +322,8 @@ class Daemon:
             new = load_config(self.config.file)
         except ConfigError as exc:
             log.error("config not reloaded (%s): %s", reason, exc)
+            self.config_error = str(exc)
+            self.metrics.config_refused()
             return
         old = self.config
         fixed = {"database": new.database != old.database, "output": new.output != old.output,
@@ -336,7 +335,8 @@ class Daemon:
                                           posts=old.posts, server=old.server)
         before, after = self.sources, _enabled(self.config)
         self.sources = after
-        await self.db.call(self.db.store.sync_sources, self.config.sources)
+        self.config_error, self.config_loaded_at = None, utcnow()
+        await self._apply_config()
         removed = before.keys() - after.keys()
         for source_id in removed:
             self.queue.discard(source_id)
@@ -363,29 +363,27 @@ class Daemon:
             await asyncio.wait(pending, timeout=1)
 
     async def health(self) -> tuple[int, dict[str, Any]]:
-        """200 while polls keep happening; 503 when nothing was polled for too long."""
+        """``ok``, ``degraded`` or (503) ``failing``, with the reasons: failing sources, a
+        stalled scheduler, a config file on disk that could not be applied."""
         assert self.db is not None
-        counts = await self.db.call(self.db.store.counts)
-        # Stale means a poll that was due did not happen: the earliest due time is well past.
-        # (Intervals alone cannot tell: ttl, caching headers and backoff lengthen the waits.)
-        due = await self.db.call(self.db.store.earliest_due)
-        overdue = due is not None and utcnow() - max(due, self.started) > timedelta(
-            seconds=STALE_MARGIN)
-        stale = bool(self.sources) and overdue
-        body = {
-            "status": "stale" if stale else "ok",
-            "sources": {"ok": counts.get("ok", 0), "failing": counts.get("error", 0),
-                        "gone": counts.get("gone", 0), "new": counts.get("new", 0)},
-            "entries": counts.get("entries", 0),
-            "last_poll": self.last_poll.isoformat() if self.last_poll else None,
-            "last_publish": self.last_publish.isoformat() if self.last_publish else None,
-        }
-        return (503 if stale else 200), body
+        facts = await self.db.call(self.db.store.facts)
+        trouble = (None if self.config_error is None
+                   else ConfigTrouble(self.config_error, self.config_loaded_at))
+        return answer(facts, utcnow(), self.started, trouble)
 
     async def _refresh_metrics(self) -> None:
         assert self.db is not None
-        counts = await self.db.call(self.db.store.counts)
-        self.metrics.refresh(counts, self.config.database)
+        self.metrics.refresh(await self.db.call(self.db.store.facts), self.config.database)
+
+    async def _apply_config(self) -> None:
+        """Bring the database in line with the running config, and keep that config as the
+        last good one (``feedhub status`` reads it while the file on disk is broken)."""
+        assert self.db is not None
+        store = self.db.store
+        await self.db.call(store.sync_sources, self.config.sources)
+        await self.db.call(store.remember_config, str(self.config.file), self.config.text,
+                           self.config_loaded_at)
+        self.metrics.config_applied(self.config_loaded_at)
 
 
 def _enabled(config: Config) -> dict[str, Source]:

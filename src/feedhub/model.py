@@ -84,7 +84,7 @@ class SourceState:
     url: str
     etag: str | None = None
     last_modified: str | None = None
-    state: str = "new"  # new, ok, error, gone
+    state: str = "new"  # one of states.STATES
     error: str | None = None
     error_count: int = 0
     error_since: str | None = None
@@ -231,3 +231,23 @@ class PollOutcome:
     removed: int = 0  # entries deleted by retention
     changed_entries: frozenset[int] = frozenset()  # new or updated, for their posts
     removed_posts: tuple[str, ...] = ()  # posts of the entries retention deleted
+
+
+@dataclass(frozen=True, slots=True)
+class GoodConfig:
+    """The last config file that loaded cleanly, as the database keeps it."""
+
+    file: str  # the file it was read from
+    text: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HubFacts:
+    """What the database says about the hub as a whole, for ``/healthz`` and ``/metrics``."""
+
+    sources: dict[str, int]  # configured (active) sources by state, every state present
+    entries: int
+    earliest_due: datetime | None  # the earliest next poll among the sources that are polled
+    last_poll: datetime | None
+    last_publish: datetime | None

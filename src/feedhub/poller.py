@@ -22,6 +22,7 @@ from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
 from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source, SourceState
 from feedhub.schedule import ServerHints, freshness, next_poll, retry_after
+from feedhub.states import GONE
 from feedhub.store import Store, host_of, iso
 
 log = logging.getLogger("feedhub.poll")
@@ -83,7 +84,7 @@ async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | Non
 def skip_for(source: Source, state: SourceState, host_until: datetime | None) -> Skip | None:
     """A gone source waits for its config to change; a source on a host that asked everyone to
     wait (429, 503 with Retry-After) waits for that host (until ``host_until``, if ahead)."""
-    if state.state == "gone":
+    if state.state == GONE:
         return Skip(source.id, f"gone ({state.error}); edit its entry in config.yaml to retry",
                     None)
     if host_until is not None:

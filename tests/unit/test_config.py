@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from feedhub.config import load_config
+from feedhub.config import database_of, load_config, parse_config
 from feedhub.errors import ConfigError, UnknownPathError
 
 VALID = """\
@@ -365,3 +365,33 @@ def test_publish_defaults_and_sizes(tmp_path):
                                 "publish: {archive: routes, gzip: true, max_bytes: 2GB}\n"))
     assert (bounded.publish.archive, bounded.publish.gzip, bounded.publish.max_bytes) == (
         "routes", True, 2 * 10**9)
+
+
+# --- the database of a file that may be broken (feedhub status) ------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "database: db/hub.db\npolling: {interval: soon}\nsources: {}\n",  # invalid settings
+    "database: db/hub.db\nsources:\n  a: [unclosed\n",  # not YAML at all
+    "title: x\ndatabase: 'db/hub.db'\nsources:\n\ta: https://e.com/f\n",  # a tab
+])
+def test_a_broken_file_still_names_its_database(tmp_path, text):
+    assert database_of(write(tmp_path, text)) == tmp_path.resolve() / "db" / "hub.db"
+
+
+@pytest.mark.parametrize("text", ["sources: [\n", "- a list\n", "database: [1, 2]\n", ""])
+def test_without_a_readable_database_the_default_beside_the_file_is_used(tmp_path, text):
+    assert database_of(write(tmp_path, text)) == tmp_path.resolve() / "data" / "feedhub.db"
+
+
+def test_a_valid_file_names_the_database_it_loads_with(tmp_path):
+    path = write(tmp_path / "conf", VALID)
+    assert database_of(path) == load_config(path).database
+    assert database_of(tmp_path / "missing.yaml") == tmp_path.resolve() / "data" / "feedhub.db"
+
+
+def test_the_config_keeps_the_text_it_was_read_from(tmp_path):
+    path = write(tmp_path, VALID)
+    config = load_config(path)
+    assert config.text == VALID
+    assert parse_config(config.text, path) == config

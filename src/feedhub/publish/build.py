@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -205,6 +205,7 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
                 _publish(config, store, Changes(nodes=frozenset(trimmed)), listing, report)
     finally:
         report.sync()
+    store.note_publish(datetime.now(UTC))  # /healthz reads it, across restarts
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
     return report
 

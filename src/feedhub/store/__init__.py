@@ -3,12 +3,13 @@
 Tables: ``sources`` (polling state), ``hosts`` (waits hosts asked for), ``entries`` (one row
 per article), ``entry_sources`` (which source knows an entry under which dedup key),
 ``entry_nodes`` (every tree node an entry belongs to, with its sort date and sequence number,
-so a node's feed is one indexed range scan), ``nodes`` (per-node counters) and ``fetches`` (a
-log). Each fetched feed is stored in one transaction.
+so a node's feed is one indexed range scan), ``nodes`` (per-node counters), ``fetches`` (a
+log) and ``meta`` (the schema version, the last good config, the last publish). Each fetched
+feed is stored in one transaction.
 
 The parts, one file each: ``_schema`` (tables and migrations), ``_sources`` (sources and
-hosts), ``_entries`` (what a poll writes), ``_store`` (the ``Store`` itself, and the reads
-publishing needs).
+hosts), ``_entries`` (what a poll writes), ``_hub`` (hub-wide values and summaries),
+``_store`` (the ``Store`` itself, and the reads publishing needs).
 """
 
 from feedhub.model import from_iso, iso

@@ -18,6 +18,7 @@ from feedhub.model import (
     iso,
     path_str,
 )
+from feedhub.states import FAILING, GONE, OK
 from feedhub.store._sources import Sources, config_hash_of
 
 FETCH_LOG_DAYS = 30
@@ -62,7 +63,7 @@ class Entries(Sources):
             if polled.host_wait_until is not None:
                 self._block_host(result.url, polled.host_wait_until, error or "")
             if error is None:
-                changes.update(state="ok", error=None, error_count=0, error_since=None,
+                changes.update(state=OK, error=None, error_count=0, error_since=None,
                                last_success=iso(now))
                 if result.status != 304:
                     # Refreshed on every 200, even when the body turns out to be unchanged.
@@ -76,7 +77,7 @@ class Entries(Sources):
                                    period=parsed.period, feed_id=parsed.feed_id,
                                    feed_updated=iso(parsed.updated) if parsed.updated else None)
             else:
-                changes.update(state="gone" if result.status == 410 else "error", error=error,
+                changes.update(state=GONE if result.status == 410 else FAILING, error=error,
                                error_count=state.error_count + 1,
                                error_since=state.error_since or iso(now))
             # Plain SQL: this runs for every source on every poll, and sqlite-utils' update

@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlite_utils
 
 from feedhub.errors import StoreError
+from feedhub.states import FAILING
 
 SCHEMA_VERSION = 4
 
@@ -31,6 +32,8 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             # too old to drop a column keeps it, unused (NULL in every new row).
             db.execute("ALTER TABLE entries DROP COLUMN signature")
         if version < 4:
+            # One name for a failing source everywhere (states.py): it was 'error' here.
+            db.execute("UPDATE sources SET state = ? WHERE state = 'error'", [FAILING])
             _add_v4(db)
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 

@@ -16,6 +16,7 @@ from feedhub.model import (
     from_iso,
     iso,
 )
+from feedhub.states import GONE, NEW
 from feedhub.store._tables import Tables
 
 
@@ -82,7 +83,7 @@ class Sources(Tables):
                 if row is None:
                     db["sources"].insert({"id": sid, "path": json.dumps(list(src.path),
                                           ensure_ascii=False), "url": src.url, "active": 1,
-                                          "state": "new", "error_count": 0,
+                                          "state": NEW, "error_count": 0,
                                           "config_hash": config_hash})
                     continue
                 changes: dict[str, Any] = {}
@@ -90,14 +91,14 @@ class Sources(Tables):
                     # New filters or limits must see the whole feed again, not a 304.
                     changes.update(config_hash=config_hash, etag=None, last_modified=None,
                                    body_hash=None)
-                    if row["state"] == "gone":
+                    if row["state"] == GONE:
                         # Gone stays gone until the user touches the source's entry.
-                        changes.update(state="new", error=None, error_count=0, error_since=None,
+                        changes.update(state=NEW, error=None, error_count=0, error_since=None,
                                        next_poll=None)
                 if row["url"] != src.url:
                     # A new URL is a new conversation with a server: forget what the old one said.
                     changes.update(url=src.url, etag=None, last_modified=None, body_hash=None,
-                                   moved_to=None, state="new", error=None, error_count=0,
+                                   moved_to=None, state=NEW, error=None, error_count=0,
                                    error_since=None, next_poll=None)
                 if not row["active"]:
                     changes["active"] = 1
@@ -168,23 +169,10 @@ class Sources(Tables):
             row = known.get(source.id)
             if row is None or row.url != source.url:
                 # Not seen yet, or its URL was edited since: the next poll starts afresh.
-                row = SourceStatus(source.id, source.url, "new", row.last_poll if row else None,
+                row = SourceStatus(source.id, source.url, NEW, row.last_poll if row else None,
                                    None, row.entries if row else 0, None, 0, None, None, None,
                                    source.url)
             out.append(row)
-        return out
-
-    def earliest_due(self) -> datetime | None:
-        """The earliest next poll among the sources that are polled."""
-        row = self.db.execute("SELECT min(next_poll) FROM sources WHERE active=1 AND "
-                              "state != 'gone' AND next_poll IS NOT NULL").fetchone()
-        return from_iso(row[0]) if row and row[0] else None
-
-    def counts(self) -> dict[str, int]:
-        """Sources by state, plus the number of stored entries."""
-        out = {r[0]: r[1] for r in self.db.execute(
-            "SELECT state, count(*) FROM sources WHERE active=1 GROUP BY state")}
-        out["entries"] = self.db.execute("SELECT count(*) FROM entries").fetchone()[0]
         return out
 
     def site_links(self) -> dict[str, str]:

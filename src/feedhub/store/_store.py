@@ -23,6 +23,7 @@ from feedhub.model import (
     path_str,
 )
 from feedhub.store._entries import Entries
+from feedhub.store._hub import Hub
 from feedhub.store._schema import migrate
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,7 +53,7 @@ def _stored(r: Sequence[Any], paths: list[NodePath]) -> StoredEntry:
         node_paths=tuple(paths), lang=r[11], origin=origin)
 
 
-class Store(Entries):
+class Store(Entries, Hub):
     """The feedhub database. Not thread-safe: use it from one thread at a time."""
 
     def __init__(self, path: Path, authority: str = "feedhub", cache_mib: int | None = None,
