@@ -232,6 +232,16 @@ def test_status_json_lists_every_source(hub: tuple[Path, FeedServer]) -> None:
     assert all(r["state"] == "ok" and r["next_poll"] for r in rows)
 
 
+def test_status_ends_with_the_size_of_the_output(hub: tuple[Path, FeedServer]) -> None:
+    config, _ = hub
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    public = config.parent / "data" / "public"
+    size = sum(p.stat().st_size for p in public.rglob("*") if p.is_file())
+    result = feedhub("status", "-c", str(config))
+    assert result.returncode == 0
+    assert result.stdout.rstrip().endswith(f"output: {public.resolve()}: {size / 1e6:,.1f} MB")
+
+
 def test_config_from_environment_and_check(hub: tuple[Path, FeedServer]) -> None:
     config, _ = hub
     env = {**os.environ, "FEEDHUB_CONFIG": str(config)}

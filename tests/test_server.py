@@ -104,6 +104,8 @@ def test_metrics_are_prometheus_text(served: Served) -> None:
     sources = {s.labels["state"]: s.value for s in families["feedhub_sources"].samples}
     assert sources["ok"] == 1 and sources["failing"] == 0
     assert families["feedhub_database_bytes"].samples[0].value > 0
+    on_disk = sum(p.stat().st_size for p in served.public.rglob("*") if p.is_file())
+    assert families["feedhub_output_bytes"].samples[0].value == on_disk > 0
     served_ok = [s.value for s in families["feedhub_http_responses"].samples
                  if s.name == "feedhub_http_responses_total" and s.labels["status"] == "200"]
     assert served_ok and served_ok[0] >= 1

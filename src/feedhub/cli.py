@@ -21,9 +21,9 @@ from feedhub import __version__
 from feedhub.config import Config, database_of, default_config_path, load_config, parse_config
 from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
-from feedhub.model import Source
 from feedhub.poller import Database, poll_in_order
 from feedhub.publish.build import changes_of, publish
+from feedhub.publish.files import output_bytes
 from feedhub.states import GONE
 from feedhub.store import Store, iso
 
@@ -186,7 +186,8 @@ def cmd_serve(config: Config) -> int:
         return answer(await db.call(store.facts), datetime.now(UTC))
 
     async def refresh() -> None:
-        metrics.refresh(await db.call(store.facts), config.database)
+        facts = await db.call(store.facts)
+        await asyncio.to_thread(metrics.refresh, facts, config.database, config.output)
 
     async def serve() -> None:
         runner = await start_server(make_app(config.output, health, metrics, refresh),
@@ -221,8 +222,9 @@ def cmd_status(file: Path, as_json: bool) -> int:
             raise _nothing_good(exc, database) from None
     store = Store(database)
     try:
-        sources = config.sources if broken is None else _good_sources(store, file, broken)
-        rows = store.status(sources)
+        if broken is not None:
+            config = _good_config(store, file, broken)
+        rows = store.status(config.sources)
     finally:
         store.close()
     if as_json:
@@ -238,12 +240,15 @@ def cmd_status(file: Path, as_json: bool) -> int:
     for row in table:
         cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]).rstrip())
+    print(f"\noutput: {config.output}: {output_bytes(config.output) / 1e6:,.1f} MB"
+          + (f" (publish.max_bytes {config.publish.max_bytes / 1e6:,.0f} MB)"
+             if config.publish.max_bytes else ""))
     return 0
 
 
-def _good_sources(store: Store, file: Path, error: ConfigError) -> list[Source]:
-    """The sources of the last good config in ``store``, after a line on stderr saying what is
-    wrong with ``file``; ConfigError when the database holds none."""
+def _good_config(store: Store, file: Path, error: ConfigError) -> Config:
+    """The last good config in ``store``, after a line on stderr saying what is wrong with
+    ``file``; ConfigError when the database holds none."""
     good = store.good_config()
     try:
         config = parse_config(good.text, file) if good is not None else None
@@ -253,7 +258,7 @@ def _good_sources(store: Store, file: Path, error: ConfigError) -> list[Source]:
         raise _nothing_good(error, store.path)
     print(f"feedhub: {error} (showing the last good config, loaded at {iso(good.loaded_at)})",
           file=sys.stderr, flush=True)
-    return config.sources
+    return config
 
 
 def _nothing_good(error: ConfigError, database: Path) -> ConfigError:

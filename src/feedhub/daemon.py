@@ -373,7 +373,9 @@ class Daemon:
 
     async def _refresh_metrics(self) -> None:
         assert self.db is not None
-        self.metrics.refresh(await self.db.call(self.db.store.facts), self.config.database)
+        facts = await self.db.call(self.db.store.facts)
+        await asyncio.to_thread(self.metrics.refresh, facts, self.config.database,
+                                self.config.output)
 
     async def _apply_config(self) -> None:
         """Bring the database in line with the running config, and keep that config as the

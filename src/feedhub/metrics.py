@@ -9,6 +9,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from feedhub.model import HubFacts, PollOutcome
+from feedhub.publish.files import output_bytes
 from feedhub.states import STATES
 
 
@@ -32,6 +33,9 @@ class Metrics:
                              "failing, gone).", ["state"], registry=r)
         self.database_bytes = Gauge("feedhub_database_bytes",
                                     "Size of the database and its write-ahead log.", registry=r)
+        self.output_bytes = Gauge("feedhub_output_bytes",
+                                  "Bytes of every file in the output folder (feeds, archive "
+                                  "pages, index and OPML files).", registry=r)
         self.last_poll = Gauge("feedhub_last_poll_timestamp_seconds",
                                "When a source was last polled.", registry=r)
         self.last_publish = Gauge("feedhub_last_publish_timestamp_seconds",
@@ -68,8 +72,10 @@ class Metrics:
         self.config_reload_failures.inc()
         self.config_valid.set(0)
 
-    def refresh(self, facts: HubFacts, database: Path) -> None:
-        """Set the gauges read from the database at scrape time."""
+    def refresh(self, facts: HubFacts, database: Path, output: Path) -> None:
+        """Set the gauges read at scrape time: from the database, and the files' sizes (a walk
+        of the output folder: call it off the event loop)."""
+        self.output_bytes.set(output_bytes(output))
         for state in STATES:
             self.sources.labels(state).set(facts.sources[state])
         for gauge, when in ((self.last_poll, facts.last_poll),

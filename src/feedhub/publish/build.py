@@ -34,7 +34,7 @@ from feedhub.publish.archive import (
     seq_range,
     stale_pages,
 )
-from feedhub.publish.files import sync_folders, write_if_changed
+from feedhub.publish.files import output_bytes, sync_folders, write_if_changed
 from feedhub.publish.writer import Form, Served, Writer, gzipped
 from feedhub.store import Store
 
@@ -440,16 +440,6 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
         log.warning("the output is %d bytes, over publish.max_bytes (%d), with no archive page "
                     "left to delete", total, config.publish.max_bytes)
     return affected
-
-
-def output_bytes(folder: Path) -> int:
-    """The bytes of every file under ``folder``."""
-    total = 0
-    for top, _, names in os.walk(folder):
-        for name in names:
-            with contextlib.suppress(FileNotFoundError):
-                total += os.stat(os.path.join(top, name)).st_size
-    return total
 
 
 def _publish_directory(config: Config, store: Store, writer: Writer,

@@ -77,3 +77,13 @@ def remove_stale_temporaries(folder: Path) -> int:
                 stale.unlink()
                 removed += 1
     return removed
+
+
+def output_bytes(folder: Path) -> int:
+    """The bytes of every file under ``folder`` (0 when it does not exist)."""
+    total = 0
+    for top, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.stat(os.path.join(top, name)).st_size
+    return total
