@@ -177,3 +177,10 @@ def feedhub(*args: str, cwd: Path | None = None,
     env.pop("FEEDHUB_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "feedhub", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def status_table(stdout: str) -> tuple[str, list[str]]:
+    """The header and the source rows of ``feedhub status``: the lines before the blank line
+    that sets the output's size apart."""
+    header, *rows = stdout.split("\n\n", 1)[0].splitlines()
+    return header, rows

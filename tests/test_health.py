@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import FeedServer, feedhub, write_config
+from conftest import FeedServer, feedhub, status_table, write_config
 from feedhub.config import load_config
 from feedhub.states import STATES
 from running import Daemon, edit, get, wait_for
@@ -94,7 +94,8 @@ def test_healthz_goes_ok_degraded_failing_as_sources_fail(
     assert samples[(("state", "failing"),)] == 2 and samples[(("state", "ok"),)] == 0
     rows = json.loads(feedhub("status", "-c", str(config), "--json").stdout)
     assert [r["state"] for r in rows] == ["failing", "failing"]
-    table = feedhub("status", "-c", str(config)).stdout.splitlines()[1:]
+    _, table = status_table(feedhub("status", "-c", str(config)).stdout)
+    assert len(table) == 2
     assert all(line.split()[1] == "failing" and "HTTP 404" in line for line in table)
     stop(daemon)
 
@@ -177,7 +178,7 @@ def test_status_finds_a_database_named_in_a_file_that_is_no_longer_yaml(
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"feedhub: {config}:")
     assert "invalid YAML" in result.stderr
-    (header, row) = result.stdout.splitlines()
+    header, (row,) = status_table(result.stdout)
     assert header.split()[:2] == ["SOURCE", "STATE"]
     assert row.split()[:2] == ["新媒体/鸟哥笔记/首页", "ok"]
     assert not (tmp_path / "data" / "feedhub.db").exists()

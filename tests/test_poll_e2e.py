@@ -12,7 +12,7 @@ from urllib.parse import quote
 import feedparser
 import pytest
 
-from conftest import FeedServer, feedhub, write_config
+from conftest import FeedServer, feedhub, status_table, write_config
 from feedhub.config import load_config
 
 TREE = """\
@@ -212,7 +212,7 @@ def test_one_broken_source_does_not_stop_the_others(tmp_path: Path,
     assert result.returncode == 0, result.stderr
     assert "3 new" in result.stdout and "2 failed" in result.stdout
     status = feedhub("status", "-c", str(config))
-    rows = {line.split()[0]: line for line in status.stdout.splitlines()[1:]}
+    rows = {line.split()[0]: line for line in status_table(status.stdout)[1]}
     assert "not a feed: got text/html from" in rows["新媒体/鸟哥笔记/坏的"]
     assert "HTTP 404" in rows["新媒体/鸟哥笔记/没有"]
     assert " ok " in rows["新媒体/鸟哥笔记/首页"]
