@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -45,6 +46,13 @@ QUOTED_TITLE = "It's a \"quoted\" title: the A/B test"
 BRACES_TITLE = "Templates {{ page.title }} and {% raw %} tags"
 BRACES_BODY = "Nunjucks in the body: {{ config.title }} and {% endraw %} stay text."
 SAME_TITLE = "Same title twice"
+# Titles full of URL, Windows and Hexo syntax (tests/fixtures/hexo-extra.rss), as feedparser
+# gives them back.
+AWKWARD_TITLES = [
+    "What? 100% #1 & more", 'a/b\\c:d*e"f < g > h|i', "CON", "🔥🔥🔥", "_config",
+    "../../etc/passwd", "Case Matters", "CASE MATTERS", "日本語のタイトル：テスト",
+    "50%off %E4%B8%AD",
+]
 
 # What Hexo makes of the categories lists [新媒体, 鸟哥笔记, 首页] and [测试, 特殊标题, 全部]:
 # one nested category per level, each with its own page, the names kept as they are.
@@ -203,7 +211,7 @@ def test_hexo_generate_succeeds(build: Build) -> None:
 
 def test_every_post_gets_a_page(build: Build) -> None:
     written = build.written()
-    assert len(written) == 5, written  # 1 from ngbj-example.rss, 4 from hexo-extra.rss
+    assert len(written) == 15, written  # 1 from ngbj-example.rss, 14 from hexo-extra.rss
     pages = build.pages()
     assert len(pages) == len(written), _log(build)
     assert sorted(page.source for page in pages) == sorted(f"_posts/{p}" for p in written)
@@ -223,7 +231,7 @@ def test_one_title_twice_gives_two_posts_and_two_pages(build: Build) -> None:
     ]
 
 
-@pytest.mark.parametrize("title", [QUOTED_TITLE, BRACES_TITLE, EXAMPLE_TITLE])
+@pytest.mark.parametrize("title", [QUOTED_TITLE, BRACES_TITLE, EXAMPLE_TITLE, *AWKWARD_TITLES])
 def test_titles_are_intact_and_escaped(build: Build, title: str) -> None:
     pages = [page for page in build.pages() if page.title == title]
     assert len(pages) == 1, [page.title for page in build.pages()]
@@ -232,6 +240,27 @@ def test_titles_are_intact_and_escaped(build: Build, title: str) -> None:
     assert not set("<>\"'") & set(page.title_html), page.title_html  # escaped, not raw
     head = re.search(r"<title>(.*?)</title>", page.html, re.S)
     assert head and unescape(head.group(1)).startswith(title + " | ")
+
+
+def test_every_link_to_a_post_leads_to_its_page(build: Build) -> None:
+    listing = (build.public / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="post-link" href="([^"]*)">(.*?)</a>', listing)
+    pages = {page.file: page for page in build.pages()}
+    assert len(links) == len(pages) == 15
+    for href, title in links:
+        # Only unreserved bytes and percent-escapes: nothing a browser or server splits on.
+        assert re.fullmatch(r"/([A-Za-z0-9\-_.~/]|%[0-9A-F]{2})*/", href), href
+        target = build.public / unquote(href).lstrip("/") / "index.html"
+        assert target in pages, (href, title)
+        assert pages[target].title == unescape(title)
+
+
+def test_post_file_names_are_safe_on_windows_too(build: Build) -> None:
+    for name in build.written():
+        stem = Path(name).stem
+        assert not set('<>:"\\|?*%#') & set(name), name
+        assert stem == stem.lower() and stem.strip(" .") == stem and not stem.startswith("_")
+        assert stem.upper() not in {"CON", "PRN", "AUX", "NUL"}, name
 
 
 def test_braces_in_the_body_stay_text(build: Build) -> None:

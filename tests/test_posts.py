@@ -8,11 +8,12 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+import sqlite_utils
 import yaml
 
 from conftest import FeedServer, feedhub, write_config
 from feedhub.model import SourceFeed, StoredEntry
-from feedhub.publish.posts import post_name, render_post
+from feedhub.publish.posts import MAX_NAME_BYTES, post_folder, post_name, render_post, slug
 from feedhub.sanitize import sanitize_html
 
 EXAMPLE = Path(__file__).parents[2] / "shared" / "examples" / "ngbj-post.md"
@@ -58,7 +59,7 @@ def example_post(tmp_path: Path, feed_server: FeedServer) -> Path:
 
 def test_example_entry_gives_the_example_post(example_post: Path) -> None:
     assert example_post.relative_to(example_post.parents[3]).as_posix() == (
-        "新媒体/鸟哥笔记/首页/阿里腾讯互联互通：谁被裹挟 背后又有几分私心？.md")
+        "新媒体/鸟哥笔记/首页/阿里腾讯互联互通-谁被裹挟-背后又有几分私心.md")
     written_head, written_body = split_post(example_post.read_text(encoding="utf-8"))
     example_head, example_body = split_post(EXAMPLE.read_text(encoding="utf-8"))
     assert written_head == example_head  # byte for byte
@@ -120,12 +121,52 @@ def test_no_thumbnail_means_no_image_keys() -> None:
     assert "headimg" not in front and "thumbnail" not in front
 
 
-def test_post_names_are_path_safe_and_bounded() -> None:
-    assert post_name("a/b\\c", "urn:x", taken=False) == "a-b-c.md"
-    assert post_name(".hidden", "urn:x", taken=False) == "-hidden.md"
+# Characters that end or escape a URL path segment, or that Windows refuses in a file name.
+URL_OR_WINDOWS_SYNTAX = set("?#%/\\:*\"<>|&+=;,'[]{}() \t")
+
+
+@pytest.mark.parametrize(("title", "name"), [
+    ("阿里腾讯互联互通：谁被裹挟 背后又有几分私心？",
+     "阿里腾讯互联互通-谁被裹挟-背后又有几分私心.md"),
+    ("It's a \"quoted\" title: the A/B test", "its-a-quoted-title-the-a-b-test.md"),
+    ("What? 100% #1 & more", "what-100-1-more.md"),
+    ("Templates {{ page.title }} and {% raw %}", "templates-page-title-and-raw.md"),
+    ("a/b\\c", "a-b-c.md"),
+    ("../../etc/passwd", "etc-passwd.md"),
+    ("_config", "config.md"),
+    (".hidden.", "hidden.md"),
+    ("CON", "con_.md"),
+    ("lpt1", "lpt1_.md"),
+    ("ＡＢＣ１２３ 全角", "abc123-全角.md"),
+    ("日本語のタイトル：テスト", "日本語のタイトル-テスト.md"),
+    ("한국어 제목", "한국어-제목.md"),
+    ("Привет, мир!", "привет-мир.md"),
+    ("Crème brûlée", "crème-brûlée.md"),
+    ("v1.2.3 released", "v1-2-3-released.md"),
+])
+def test_post_names_keep_the_words_and_nothing_else(title: str, name: str) -> None:
+    assert post_name(title, "urn:x", taken=False) == name
+    assert not URL_OR_WINDOWS_SYNTAX & set(name.removesuffix(".md"))
+
+
+def test_a_title_with_no_words_is_named_by_its_id() -> None:
+    emoji = post_name("🔥🔥🔥", "urn:a", taken=False)
+    assert re.fullmatch(r"[0-9a-f]{8}\.md", emoji)
+    assert emoji != post_name("???", "urn:b", taken=False)
+    assert emoji == post_name("!!!", "urn:a", taken=True)  # nothing to collide with
+
+
+def test_post_names_are_bounded_and_a_taken_name_gets_the_id() -> None:
     long = post_name("长" * 300, "urn:x", taken=False)
-    assert len(long.encode("utf-8")) <= 203
-    assert post_name("同名", "urn:a", taken=True) != post_name("同名", "urn:b", taken=True)
+    assert len(long.removesuffix(".md").encode("utf-8")) <= MAX_NAME_BYTES
+    assert long == "长" * (MAX_NAME_BYTES // 3) + ".md"  # cut on a character boundary
+    assert slug("word " * 50).count("-") < 50 and not slug("word " * 50).endswith("-")
+    first, second = (post_name("同名", f"urn:{n}", taken=True) for n in "ab")
+    assert first != second and first.startswith("同名-") and len(first) == len("同名-") + 11
+
+
+def test_post_folders_are_slugs_of_the_node_names() -> None:
+    assert str(post_folder(("新媒体", "A/B: test?", "🔥"))) == "新媒体/a-b-test/-"
 
 
 def test_same_title_twice_gives_two_posts_and_edits_and_retention_follow(
@@ -144,10 +185,12 @@ def test_same_title_twice_gives_two_posts_and_edits_and_retention_follow(
     names = sorted(p.name for p in posts.iterdir())
     assert len(names) == 2 and "同名.md" in names
 
+    # An edited title keeps the file name, and so the permalink Hexo makes of it.
     feed_server.serve("/f", feed(("g1", "改名", "一"), ("g2", "同名", "二改")))
     assert feedhub("poll", "-c", str(config)).returncode == 0
     texts = {p.name: p.read_text(encoding="utf-8") for p in posts.iterdir()}
-    assert "改名.md" in texts and len(texts) == 2
+    assert sorted(texts) == names
+    assert "title: '改名'" in texts["同名.md"]
     assert any("二改" in t for t in texts.values())
 
     feed_server.serve("/f", feed(("g3", "新的", "三")))
@@ -167,3 +210,31 @@ def test_a_blank_line_in_the_body_cannot_end_the_html_block() -> None:
 def test_names_yaml_12_reads_as_numbers_are_quoted() -> None:
     text = render_post(entry("t", author="1e3"), ("0o17", "新媒体"))
     assert "author: '1e3'" in text and " - '0o17'" in text and " - 新媒体" in text
+
+
+def test_posts_named_by_an_older_feedhub_are_renamed_once(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.serve_fixture("/ngbj", "ngbj-example.rss", "application/rss+xml")
+    config = config_with_posts(tmp_path, f"  新媒体:\n    鸟哥笔记?:\n      首页: {url}\n")
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    posts = tmp_path / "data" / "posts"
+    (new,) = posts.rglob("*.md")
+    # As feedhub before schema 5 left it: the raw title in a folder named as the node is.
+    old = "新媒体/鸟哥笔记?/首页/阿里腾讯互联互通：谁被裹挟 背后又有几分私心？.md"
+    (posts / old).parent.mkdir(parents=True)
+    new.rename(posts / old)
+    new.parent.rmdir()
+    database = sqlite_utils.Database(tmp_path / "data" / "feedhub.db")
+    with database.conn:
+        database.execute("UPDATE entries SET post_path = ?", [old])
+        database.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+    database.close()
+
+    assert feedhub("poll", "-c", str(config)).returncode == 0
+    assert [p.relative_to(posts).as_posix() for p in posts.rglob("*.md")] == [
+        "新媒体/鸟哥笔记/首页/阿里腾讯互联互通-谁被裹挟-背后又有几分私心.md"]
+    assert sorted(p.name for p in (posts / "新媒体").iterdir()) == ["鸟哥笔记"]  # old folder gone
+    (renamed,) = (posts / "新媒体/鸟哥笔记/首页").iterdir()
+    stamp = renamed.stat().st_mtime_ns
+    assert feedhub("build", "-c", str(config)).returncode == 0  # once: the name now stays
+    assert renamed.stat().st_mtime_ns == stamp

@@ -243,11 +243,16 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
     if changes is None:
         _remove_strays(config, report)
     if config.posts is not None:
-        ids = store.all_entry_ids() if changes is None else sorted(changes.entries)
+        renaming = store.posts_to_rename()
+        ids = (store.all_entry_ids() if changes is None or renaming
+               else sorted(changes.entries))
         if ids:
-            _publish_posts(config.posts, store, ids, report)
+            _publish_posts(config.posts, store, ids, report, renaming)
+        if renaming:
+            report.sync()
+            store.posts_renamed()
         for relative in () if changes is None else changes.removed_posts:
-            _delete(config.posts / relative, report)
+            _delete_post(config.posts, relative, report)
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,7 +539,11 @@ def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:
     return sorted(entries, key=lambda e: (e.published, e.rowid), reverse=True)
 
 
-def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishReport) -> None:
+def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishReport,
+                   renaming: bool = False) -> None:
+    """Write the posts of entries ``ids``. A post keeps the name it was first given while its
+    folder stays the same, so its permalink survives an edited title; ``renaming`` names every
+    one afresh (once, after the naming rules changed) and removes the old files."""
     from feedhub.publish import posts
 
     for start in range(0, len(ids), 500):
@@ -543,17 +552,30 @@ def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishRe
                 continue  # no active source carries it: not published
             path = entry.node_paths[0]
             relative = posts.post_folder(path)
-            name = posts.post_name(entry.title, entry.atom_id, taken=False)
-            owner = store.post_owner(str(relative / name))
-            if owner is not None and owner != entry.rowid:
-                name = posts.post_name(entry.title, entry.atom_id, taken=True)
-            new_path = str(relative / name)
             old_path = store.post_path(entry.rowid)
-            if old_path and old_path != new_path:
-                _delete(folder / old_path, report)
+            if old_path and not renaming and PurePosixPath(old_path).parent == relative:
+                new_path = old_path
+            else:
+                name = posts.post_name(entry.title, entry.atom_id, taken=False)
+                if store.post_owner(str(relative / name)) not in (None, entry.rowid):
+                    name = posts.post_name(entry.title, entry.atom_id, taken=True)
+                new_path = str(relative / name)
             if old_path != new_path:
+                if old_path:
+                    _delete_post(folder, old_path, report)
                 store.set_post_path(entry.rowid, new_path)
             report.note(folder / new_path, posts.render_post(entry, path).encode("utf-8"))
+
+
+def _delete_post(folder: Path, relative: str, report: PublishReport) -> None:
+    """Delete a post, and the folders of ``folder`` it leaves empty (a renamed or emptied
+    node's), so the site generator sees no stale folders."""
+    _delete(folder / relative, report)
+    for parent in PurePosixPath(relative).parents[:-1]:
+        try:
+            (folder / parent).rmdir()
+        except OSError:  # not empty, or already gone
+            break
 
 
 def _delete(target: Path, report: PublishReport) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from email.utils import format_datetime
 from pathlib import PurePosixPath
 
@@ -17,11 +18,15 @@ import ruamel.yaml
 import yaml
 
 from feedhub.model import NodePath, StoredEntry
-from feedhub.paths import safe_segment
 
 _YAML12 = ruamel.yaml.YAML(typ="safe", pure=True)
 _BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
-MAX_NAME_BYTES = 200  # file names are limited to 255 bytes; CJK titles take 3 bytes a character
+# Well under the 255 bytes a file name may take (CJK takes 3 bytes a character): about 33 CJK
+# characters or 100 Latin letters, and the permalink Hexo derives from it stays readable.
+MAX_NAME_BYTES = 100
+_APOSTROPHES = str.maketrans("", "", "'’")  # "it's" reads as "its", not "it-s"
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
 
 
 def _single_quoted(value: str) -> str:
@@ -67,21 +72,40 @@ def render_post(entry: StoredEntry, path: NodePath) -> str:
     return "\n".join(lines)
 
 
-def post_name(title: str, atom_id: str, taken: bool) -> str:
-    """The file name of a post: its title made path-safe, cut to fit a file system.
+def slug(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """``text`` as a file name that is safe in a URL and on every file system, still readable.
 
-    ``taken`` says another entry already has the plain name; this one then gets a suffix from
-    its id, so two entries with one title never overwrite each other.
+    Letters, marks and digits of any script are kept (after NFKC, so full-width ``Ａ１`` reads
+    as ``a1``), lower-cased because Windows and macOS fold case and two names must not meet
+    there; every run of anything else (spaces, punctuation, symbols, emoji) becomes one ``-``.
+    What is left cannot hold ``? # % /`` (URL syntax), ``: * " < > | \\`` (Windows), a leading
+    ``.`` or ``_`` (hidden for Hexo) or a trailing dot. It is cut to ``max_bytes`` of UTF-8,
+    and Windows' device names (``con``, ``nul``, ``com1`` …) get a ``_``. It may be empty.
     """
-    stem = safe_segment(title)
+    folded = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in folded)
+    stem = "-".join(kept.split())
     encoded = stem.encode("utf-8")
-    if len(encoded) > MAX_NAME_BYTES:
-        stem = encoded[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").rstrip()
-    if taken:
-        stem += "-" + hashlib.sha256(atom_id.encode("utf-8")).hexdigest()[:8]
-    return f"{stem}.md"
+    if len(encoded) > max_bytes:
+        stem = encoded[:max_bytes].decode("utf-8", errors="ignore").rstrip("-")
+    return f"{stem}_" if stem in _WINDOWS_DEVICES else stem
+
+
+def post_name(title: str, atom_id: str, taken: bool) -> str:
+    """The file name of a new post: its title's :func:`slug`.
+
+    ``taken`` says another entry already has that name in the folder; this one then gets a
+    suffix from its id, so two entries with one title never overwrite each other. A title with
+    nothing to keep (all emoji, all punctuation) is named by its id alone.
+    """
+    stem = slug(title)
+    digest = hashlib.sha256(atom_id.encode("utf-8")).hexdigest()[:8]
+    if not stem:
+        return f"{digest}.md"
+    return f"{stem}-{digest}.md" if taken else f"{stem}.md"
 
 
 def post_folder(path: NodePath) -> PurePosixPath:
-    """The folder of a node's posts: its names made path-safe."""
-    return PurePosixPath(*(safe_segment(name) for name in path))
+    """The folder of a node's posts: each name's :func:`slug` (Hexo puts the folders in the
+    post's permalink), or ``-`` for a name with nothing to keep."""
+    return PurePosixPath(*(slug(name) or "-" for name in path))

@@ -29,6 +29,15 @@ class Hub(Tables):
         """Record that the outputs were published at ``at``."""
         self._put({"last_publish": iso(at)})
 
+    def posts_to_rename(self) -> bool:
+        """Whether the posts on disk were named by an earlier feedhub's rules (schema 5)."""
+        return bool(self._get("rename_posts"))
+
+    def posts_renamed(self) -> None:
+        """Record that every post now has a name by today's rules."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM meta WHERE key = 'rename_posts'")
+
     def facts(self) -> HubFacts:
         """Sources by state, entries, the earliest due poll and the last poll and publish."""
         counts = dict.fromkeys(STATES, 0) | {state: n for state, n in self.db.execute(

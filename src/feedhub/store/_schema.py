@@ -10,7 +10,7 @@ import sqlite_utils
 from feedhub.errors import StoreError
 from feedhub.states import FAILING
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -35,6 +35,11 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             # One name for a failing source everywhere (states.py): it was 'error' here.
             db.execute("UPDATE sources SET state = ? WHERE state = 'error'", [FAILING])
             _add_v4(db)
+        if version < 5:
+            # Posts were named by their raw title, which can break a URL or a Windows file
+            # system; the next publish names them all by posts.slug and removes the old files.
+            db.execute("INSERT OR REPLACE INTO meta (key, value) SELECT 'rename_posts', '1' "
+                       "WHERE EXISTS (SELECT 1 FROM entries WHERE post_path IS NOT NULL)")
         db["meta"].upsert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
