@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -47,6 +49,24 @@ def _size_or_zero(value: object) -> int:
 
 FORMATS = ("atom", "rss", "json")
 MAX_NAME_BYTES = 200  # a node's name becomes a file name (plus ".atom", ".rss.gz")
+
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _language(value: str | None) -> str | None:
+    if value is not None and not _LANGUAGE_TAG.match(value):
+        raise ValueError(f"{value!r} is not a language tag (use e.g. zh, zh-CN, en)")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone (use an IANA name such as "
+                         "Asia/Shanghai, Europe/Berlin or UTC)") from None
+    return value
 
 
 def _http_url(value: str) -> str:
@@ -136,6 +156,9 @@ class _LeafRetention(_Strict):
 class _Settings(_Strict):
     title: str = "feedhub"
     base_url: str = "http://127.0.0.1:8080/"
+    # The index page's language (its words and <html lang>); None: the sources' own.
+    language: Annotated[str | None, BeforeValidator(_language)] = None
+    timezone: Annotated[str, BeforeValidator(_timezone)] = "UTC"  # of the index page's times
     database: str = "data/feedhub.db"
     output: str = "data/public"
     posts: str | None = "data/posts"
@@ -179,6 +202,8 @@ class Config:
     file: Path
     title: str
     base_url: str
+    language: str | None
+    timezone: str
     database: Path
     output: Path
     posts: Path | None
@@ -309,6 +334,8 @@ def parse_config(text: str, path: Path) -> Config:
         file=path,
         title=settings.title,
         base_url=settings.base_url,
+        language=settings.language,
+        timezone=settings.timezone,
         database=_resolve(base, settings.database),
         output=_resolve(base, settings.output),
         posts=_resolve(base, settings.posts) if settings.posts else None,

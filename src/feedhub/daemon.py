@@ -36,6 +36,9 @@ from feedhub.websub import ping_hub
 log = logging.getLogger("feedhub")
 PUBLISH_DELAY = 1.0  # seconds: polls finishing close together share one publish
 PUBLISH_RETRY = 30.0  # seconds before a failed publish is tried again
+# Seconds between refreshes of the index page while polls bring nothing new: its last
+# success times and day and week counts move on all the same.
+INDEX_REFRESH = 600.0
 START_SPREAD = 5.0  # seconds over which overdue sources start at launch
 STOP_GRACE = 5.0  # seconds in-flight polls get to finish on SIGTERM
 CONFIG_CHECK = 2.0  # seconds between looks at the config file
@@ -112,6 +115,7 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = Metrics()
         self.dirty: list[PollOutcome] = []  # polls whose changes are not published yet
+        self.polled_since_publish = False  # a poll since, whose times the index does not show
         self.inflight: set[asyncio.Task[Any]] = set()
         self.queue = DueQueue()
         self.polling: set[str] = set()  # ids of the sources being polled now
@@ -257,9 +261,11 @@ class Daemon:
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
                 self._schedule(source_id, skip.until + timedelta(seconds=spread))
             return
+        before = await self.db.call(self.db.store.state, source_id)
         outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
         self.metrics.poll(outcome)
         state = await self.db.call(self.db.store.state, source_id)
+        self.polled_since_publish = True
         current = self.sources.get(source_id)
         if current == source:
             if state.next_poll and state.state != GONE:
@@ -267,7 +273,10 @@ class Daemon:
         elif current is not None and source_id not in self.queue:
             # A reload changed it during the poll, and its new first poll came due meanwhile.
             self._schedule(source_id, utcnow())
-        if outcome.changed_nodes or outcome.removed_posts:
+        # A source that starts or stops failing, or fails otherwise, is shown on the index
+        # page at once.
+        troubled = (before.state, before.error) != (state.state, state.error)
+        if outcome.changed_nodes or outcome.removed_posts or troubled:
             self.dirty.append(outcome)
             self.publish_wanted.set()
 
@@ -277,7 +286,11 @@ class Daemon:
         """Publishes whenever polls brought changes: one publish at a time, each taking every
         change that arrived meanwhile; a failed publish is retried after a pause."""
         while True:
-            await self.publish_wanted.wait()
+            try:
+                await asyncio.wait_for(self.publish_wanted.wait(), INDEX_REFRESH)
+            except TimeoutError:
+                if not self.polled_since_publish:
+                    continue
             await asyncio.sleep(PUBLISH_DELAY)  # let polls finishing together share it
             self.publish_wanted.clear()
             if not await self._publish():
@@ -289,6 +302,7 @@ class Daemon:
         with the changes kept for the next attempt."""
         assert self.db is not None
         pending, self.dirty = self.dirty, []
+        self.polled_since_publish = False
         changes = None if full else changes_of(pending)
         try:
             with self.metrics.publish_seconds.time():

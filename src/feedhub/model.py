@@ -186,6 +186,15 @@ class SourceFeed:
 
 
 @dataclass(frozen=True, slots=True)
+class RecentEntry:
+    """One of a node's newest entries, as the index page lists it."""
+
+    title: str
+    link: str | None
+    published: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEntry:
     """An entry as read back from the database for publishing."""
 

@@ -28,11 +28,15 @@ MEDIA_TYPES = {
     ".json": "application/feed+json; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".xsl": "application/xslt+xml; charset=utf-8",  # a browser applies it only as XML
     ".html": "text/html; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=60"
+# Feeds a browser is given as plain XML: it shows the feed types as text or offers them as a
+# download, but applies an XML document's stylesheet (publish/feedxsl.py).
+STYLED = frozenset({".atom", ".rss"})
 
 HealthProbe = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 Refresh = Callable[[], Awaitable[None]]
@@ -57,6 +61,14 @@ def resolve_inside(root: Path, requested: str) -> Path | None:
         target = target / "index.html"
     # An archive page is kept in its gzip form only.
     return target if target.is_file() or gzipped(target).is_file() else None
+
+
+def media_type(suffix: str, accept: str) -> str:
+    """The Content-Type to serve a file with ``suffix`` to a client sending ``accept``: a
+    feed's own type, or XML for a browser (it asks for text/html; feed readers do not)."""
+    if suffix in STYLED and "text/html" in accept.lower():
+        return MEDIA_TYPES[".xml"]
+    return MEDIA_TYPES.get(suffix, "application/octet-stream")
 
 
 def make_app(output: Path, health: HealthProbe, metrics: Metrics,
@@ -86,9 +98,10 @@ def make_app(output: Path, health: HealthProbe, metrics: Metrics,
         target = resolve_inside(output, request.match_info["tail"])
         if target is None:
             raise web.HTTPNotFound(text="not found\n")
-        headers = {"Content-Type": MEDIA_TYPES.get(target.suffix.lower(),
-                                                    "application/octet-stream"),
-                   "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+        suffix = target.suffix.lower()
+        headers = {"Content-Type": media_type(suffix, request.headers.get("Accept", "")),
+                   "Cache-Control": CACHE_CONTROL,
+                   "Vary": "Accept-Encoding, Accept" if suffix in STYLED else "Accept-Encoding"}
         accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
         if not target.is_file():  # kept in gzip form only
             if accepts_gzip:

@@ -81,7 +81,7 @@ class TagBalance(HTMLParser):
 
 def test_index_is_an_html5_utf8_document_with_a_viewport_and_the_hub_title():
     data, doc = page()
-    assert data.startswith(b"<!DOCTYPE html>\n<html>")
+    assert data.startswith(b'<!DOCTYPE html>\n<html lang="en">')
     data.decode("utf-8")
     assert doc.xpath("//head/meta[@charset]/@charset") == ["utf-8"]
     assert doc.xpath("//head/meta[@name='viewport']/@content") == [
@@ -115,7 +115,7 @@ def test_index_is_byte_identical_for_equal_input():
 def test_index_lays_out_one_element_a_line_indented_by_depth():
     data = page(items=summaries()[:4])[0].decode()
     main = data[data.index("<main>"):data.index("</main>")]
-    skeleton = [re.sub(r'(<div class="node">).*(</div>)', r"\1…\2", line)
+    skeleton = [re.sub(r'(<div class="node") id="n-[0-9a-f]{10}">.*(</div>)', r"\1>…\2", line)
                 for line in main.splitlines()]
     assert skeleton == [
         "<main>", '<ul class="tree">', "<li>", '<div class="node">…</div>',
@@ -150,8 +150,8 @@ def test_index_hangs_a_node_under_its_nearest_listed_ancestor():
 def test_index_shows_entry_counts_and_the_newest_time_in_utc():
     items = node_items(page()[1])
     meta = {name: li.find_class("meta")[0].text_content() for name, li in items.items()}
-    assert meta["Everything"] == "5 entries · newest 2024-05-01 08:30 UTC"
-    assert meta["AC/DC"] == "1 entry · newest 2024-05-01 08:30 UTC"
+    assert meta["Everything"] == "5 entries · 0 in 24 h · 0 in 7 days · newest 2024-05-01 08:30 UTC"
+    assert meta["AC/DC"] == "1 entry · 0 in 24 h · 0 in 7 days · newest 2024-05-01 08:30 UTC"
     assert meta["科技"] == "0 entries · newest —"
     times = items["首页"].find_class("meta")[0].xpath(".//time/@datetime")
     assert times == ["2024-05-01T07:30:15Z"]
@@ -161,7 +161,8 @@ def test_index_converts_times_from_other_zones_to_utc():
     beijing = timezone(timedelta(hours=8))
     items = [NodeSummary((), 1_234, datetime(2024, 5, 1, 16, 30, tzinfo=beijing), None)]
     meta = node_items(page(items=items)[1])["Everything"].find_class("meta")[0]
-    assert meta.text_content() == "1,234 entries · newest 2024-05-01 08:30 UTC"
+    assert meta.text_content() == (
+        "1,234 entries · 0 in 24 h · 0 in 7 days · newest 2024-05-01 08:30 UTC")
     assert meta.xpath(".//time/@datetime") == ["2024-05-01T08:30:00Z"]
 
 

@@ -15,6 +15,7 @@ from feedgen.util import xml_elem
 
 from feedhub import __version__
 from feedhub.model import NodePath, StoredEntry
+from feedhub.publish.feedxsl import with_stylesheet
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -159,7 +160,8 @@ def render_frame(info: FeedInfo, updated: datetime) -> tuple[bytes, bytes]:
         fg.link(href=href, rel=rel, **({} if rel == "hub" else {"type": ATOM_TYPE}))
     fg.feedhub.is_archive = info.is_archive
     fg.updated(updated)
-    text = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    text = with_stylesheet(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True),
+                           info.base_url)
     end = text.rindex(b"</feed>")
     return text[:end], text[end:]
 

@@ -16,6 +16,7 @@ import heapq
 import logging
 import os
 import time
+import zoneinfo
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,15 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from feedhub.config import Config
-from feedhub.model import ArchiveState, FeedNode, NodePath, PollOutcome, StoredEntry, path_str
+from feedhub.model import (
+    ArchiveState,
+    FeedNode,
+    NodePath,
+    PollOutcome,
+    StoredEntry,
+    from_iso,
+    path_str,
+)
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
 from feedhub.publish.archive import (
     carries_bodies,
@@ -44,9 +53,13 @@ from feedhub.store import Store
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.deflate import Document
+    from feedhub.publish.index import SourceHealth
     from feedhub.publish.shared import SharedEntries
+    from feedhub.store import SourceStatus
 
 log = logging.getLogger(__name__)
+
+RECENT_TITLES = 3  # the newest titles the index page lists under each node
 
 # A file's identity on disk: inode, size and modification time; None when it is missing.
 _Stamp = tuple[int, int, int] | None
@@ -455,19 +468,43 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     was rendered from, for ``listing``."""
     from feedhub.publish import index, opml
     from feedhub.publish.deflate import Document
+    from feedhub.publish.feedxsl import STYLESHEET, render_stylesheet
+    from feedhub.publish.words import words_for
 
     out = config.output
     urls = {path: url_for(config.base_url, relative) for path, relative in atom_files.items()}
     stats = store.node_stats()
     sites = store.site_links()
-    # What index.html shows of each node, beyond the tree: its count, newest date and site.
+    health = {row.source_id: row for row in store.status(config.sources)}
+    # What index.html shows of each node, beyond the tree: its count, newest date and site,
+    # and its source's health. The day and week counts and the newest titles follow from
+    # these and the hour, so they are read only when the page is rendered again.
     shown = [(node.path, *stats.get(path_str(node.path), (0, None)),
-              sites.get(node.source.id) if node.source else None) for node in config.nodes]
+              sites.get(node.source.id) if node.source else None,
+              _health_of(health.get(node.source.id)) if node.source else None)
+             for node in config.nodes]
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    language = config.language or store.dominant_language() or "en"
     # The tree's nodes are compared as they are (an unchanged tree is the very same object);
     # what the store says of them, as a digest, so as not to hold it between publishes.
     tree = (config.title, config.base_url, config.tree)
-    listed = (*tree, tuple(config.publish.formats),
+    listed = (*tree, tuple(config.publish.formats), language, config.timezone, hour,
               hashlib.blake2b(repr(shown).encode()).digest())
+
+    def render_dashboard() -> bytes:
+        names = [path_str(node.path) for node in config.nodes]
+        activity = store.node_activity(names, hour)
+        recent = store.recent_entries(names, RECENT_TITLES)
+        polled = [row.last_poll for row in health.values() if row.last_poll]
+        context = index.PageContext(language, zoneinfo.ZoneInfo(config.timezone),
+                                    from_iso(max(polled)) if polled else None)
+        return index.render_index(
+            config.title, config.base_url,
+            [index.NodeSummary(path, count, newest, site, *activity[name],
+                               tuple(recent[name]), source)
+             for (path, count, newest, site, source), name in zip(shown, names, strict=True)],
+            config.publish.formats, urls, context)
+
     files: list[tuple[Path, Document]] = []
     rendered: list[tuple[Path, object]] = []
     for target, source, render in (
@@ -475,10 +512,9 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
          lambda: opml.render_feeds_opml(config.title, config.base_url, config.tree, urls)),
         (out / "sources.opml", tree,
          lambda: opml.render_sources_opml(config.title, config.tree)),
-        (out / "index.html", listed,
-         lambda: index.render_index(config.title, config.base_url,
-                                    [index.NodeSummary(*row) for row in shown],
-                                    config.publish.formats, urls)),
+        (out / "index.html", listed, render_dashboard),
+        (out / STYLESHEET, (config.base_url, language),
+         lambda: render_stylesheet(words_for(language), language, config.base_url)),
     ):
         if listing is not None and listing.current(target, source):
             report.unchanged += 1
@@ -490,10 +526,23 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     return rendered
 
 
+def _health_of(row: SourceStatus | None) -> SourceHealth | None:
+    """What the index page tells of a source, from its row of ``feedhub status``."""
+    from feedhub.publish.index import SourceHealth
+
+    if row is None:
+        return None
+    return SourceHealth(row.state, from_iso(row.last_success) if row.last_success else None,
+                        row.error, row.error_count,
+                        from_iso(row.error_since) if row.error_since else None, row.moved_to)
+
+
 def _remove_strays(config: Config, report: PublishReport) -> None:
     """Delete the feeds and archives of nodes no longer in the tree (or no longer archived),
     formats no longer published, gzip siblings no longer wanted and archive pages in the
     plain form of earlier versions, so nothing the config dropped stays subscribable."""
+    from feedhub.publish.feedxsl import STYLESHEET
+
     out = config.output
     gz = (".gz",) if config.publish.gzip else ()
     # Names relative to the output folder, not paths: a large tree has tens of thousands of
@@ -511,9 +560,9 @@ def _remove_strays(config: Config, report: PublishReport) -> None:
                 and (folder not in archives or not name.endswith(".atom.gz")))
 
     _sweep(out, "feeds", stray_feed, report)
-    listed = {f"{name}{suffix}" for name in ("index.html", "opml.xml", "sources.opml")
-              for suffix in ("", *gz)}
-    for name in ("all.atom", "all.rss", "all.json", "index.html", "opml.xml", "sources.opml"):
+    directory = ("index.html", "opml.xml", "sources.opml", STYLESHEET)
+    listed = {f"{name}{suffix}" for name in directory for suffix in ("", *gz)}
+    for name in ("all.atom", "all.rss", "all.json", *directory):
         for candidate in (name, f"{name}.gz"):
             if (out / candidate).is_file() and candidate not in wanted | listed:
                 _delete(out / candidate, report)

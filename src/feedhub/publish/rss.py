@@ -25,6 +25,7 @@ from feedgen.util import xml_elem
 
 from feedhub.model import StoredEntry
 from feedhub.publish.atom import ATOM_NS, MEDIA_NS, FeedInfo, node_categories
+from feedhub.publish.feedxsl import with_stylesheet
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 RSS_TYPE = "application/rss+xml"
@@ -129,4 +130,5 @@ def render_rss(info: FeedInfo, entries: Sequence[StoredEntry]) -> bytes:
             item.category(categories)
         item.feedhub.creator(e.author or info.hub_title)
         item.feedhub.thumbnail(e.thumbnail)
-    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return with_stylesheet(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True),
+                           info.base_url)

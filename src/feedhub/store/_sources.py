@@ -36,6 +36,7 @@ class SourceStatus:
     last_status: int | None
     moved_to: str | None
     url_in_use: str
+    last_success: str | None = None
 
     @property
     def message(self) -> str:
@@ -156,7 +157,7 @@ class Sources(Tables):
             "SELECT s.id, s.url, s.state, s.last_poll, s.next_poll, "
             "(SELECT count(*) FROM entry_sources es WHERE es.source_id = s.id), "
             "s.error, s.error_count, s.error_since, s.last_status, s.moved_to, "
-            "coalesce(s.moved_to, s.url) "
+            "coalesce(s.moved_to, s.url), s.last_success "
             "FROM sources s WHERE s.active=1 ORDER BY s.id"
         ).fetchall()
         known = {r[0]: SourceStatus(*r) for r in rows}
@@ -171,7 +172,7 @@ class Sources(Tables):
                 # Not seen yet, or its URL was edited since: the next poll starts afresh.
                 row = SourceStatus(source.id, source.url, NEW, row.last_poll if row else None,
                                    None, row.entries if row else 0, None, 0, None, None, None,
-                                   source.url)
+                                   source.url, row.last_success if row else None)
             out.append(row)
         return out
 

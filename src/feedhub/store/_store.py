@@ -22,6 +22,7 @@ from feedhub.model import (
     iso,
     path_str,
 )
+from feedhub.store._activity import Activity
 from feedhub.store._entries import Entries
 from feedhub.store._hub import Hub
 from feedhub.store._schema import migrate
@@ -53,7 +54,7 @@ def _stored(r: Sequence[Any], paths: list[NodePath]) -> StoredEntry:
         node_paths=tuple(paths), lang=r[11], origin=origin)
 
 
-class Store(Entries, Hub):
+class Store(Entries, Hub, Activity):
     """The feedhub database. Not thread-safe: use it from one thread at a time."""
 
     def __init__(self, path: Path, authority: str = "feedhub", cache_mib: int | None = None,
