@@ -9,13 +9,16 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from feedhub.config import load_config
+from running import Daemon
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -184,3 +187,19 @@ def status_table(stdout: str) -> tuple[str, list[str]]:
     that sets the output's size apart."""
     header, *rows = stdout.split("\n\n", 1)[0].splitlines()
     return header, rows
+
+
+@pytest.fixture
+def launch() -> Iterator[Callable[[Path], Daemon]]:
+    """Starts a daemon on a config file; kills any the test left running."""
+    daemons: list[Daemon] = []
+
+    def start(config: Path) -> Daemon:
+        daemons.append(Daemon(config, load_config(config).server.port))
+        return daemons[-1]
+
+    try:
+        yield start
+    finally:
+        for d in daemons:
+            d.kill()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import FeedServer, feedhub, status_table, write_config
-from feedhub.config import load_config
 from feedhub.states import STATES
 from running import Daemon, edit, get, wait_for
 
@@ -38,22 +37,6 @@ def metrics(daemon: Daemon) -> dict[str, dict[tuple[tuple[str, str], ...], float
 def stop(daemon: Daemon) -> None:
     daemon.proc.send_signal(signal.SIGTERM)
     assert daemon.proc.wait(timeout=15) == 0
-
-
-@pytest.fixture
-def launch() -> Iterator[Callable[[Path], Daemon]]:
-    """Starts a daemon on a config file; kills any the test left running."""
-    daemons: list[Daemon] = []
-
-    def start(config: Path) -> Daemon:
-        daemons.append(Daemon(config, load_config(config).server.port))
-        return daemons[-1]
-
-    try:
-        yield start
-    finally:
-        for d in daemons:
-            d.kill()
 
 
 @pytest.fixture

@@ -119,8 +119,8 @@ def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> i
         written = "not published"
         if publishing:
             changes = changes_of(outcomes)
-            report = publish(config, store, dataclasses.replace(changes,
-                                                                nodes=changes.nodes | regrouped))
+            report = publish(config, store, dataclasses.replace(
+                changes, nodes=changes.nodes | regrouped, directory=True))
             _ping(config, report.changed_feeds)
             written = f"{len(report.written)} feeds written"
     finally:

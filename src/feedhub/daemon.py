@@ -302,8 +302,8 @@ class Daemon:
         with the changes kept for the next attempt."""
         assert self.db is not None
         pending, self.dirty = self.dirty, []
-        self.polled_since_publish = False
-        changes = None if full else changes_of(pending)
+        polled, self.polled_since_publish = self.polled_since_publish, False
+        changes = None if full else dataclasses.replace(changes_of(pending), directory=polled)
         try:
             with self.metrics.publish_seconds.time():
                 report = await self.db.call(publish, self.config, self.db.store, changes,
@@ -311,6 +311,7 @@ class Daemon:
         except Exception:
             log.exception("publishing failed; retrying in %g s", PUBLISH_RETRY)
             self.dirty = pending + self.dirty
+            self.polled_since_publish |= polled
             return False
         log.info("published %d files (%d written, %d deleted) in %d ms",
                  report.unchanged + len(report.written), len(report.written),

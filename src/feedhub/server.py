@@ -29,6 +29,7 @@ MEDIA_TYPES = {
     ".opml": "text/x-opml; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
     ".xsl": "application/xslt+xml; charset=utf-8",  # a browser applies it only as XML
+    ".svg": "image/svg+xml",
     ".html": "text/html; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",

@@ -101,11 +101,12 @@ def test_index_has_no_script_and_loads_nothing_from_elsewhere():
     doc = page(formats=("atom", "rss", "json"))[1]
     assert doc.xpath("//script | //img | //iframe | //object | //embed") == []
     assert doc.xpath("//@src | //@*[starts-with(name(), 'on')]") == []
-    assert {link.get("rel") for link in doc.xpath("//link")} == {"alternate"}
+    assert {link.get("rel") for link in doc.xpath("//link")} == {"alternate", "icon"}
+    assert doc.xpath("//link[@rel='icon']/@href") == [BASE + "favicon.svg"]
     css = "".join(doc.xpath("//style/text()"))
     assert "@media" in css and "url(" not in css and "@import" not in css
     csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
-    assert csp == ["default-src 'none'; style-src 'unsafe-inline'"]
+    assert csp == ["default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"]
 
 
 def test_index_is_byte_identical_for_equal_input():

@@ -67,12 +67,14 @@ _Stamp = tuple[int, int, int] | None
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a poll changed: the nodes to republish, entries whose posts to rewrite, and the
-    posts of entries retention deleted."""
+    """What a poll changed: the nodes to republish, entries whose posts to rewrite, the posts
+    of entries retention deleted, and whether the files listing the feeds may show something
+    new (a source's state, error or last success) even where no node changed."""
 
     nodes: frozenset[str] = frozenset()
     entries: frozenset[int] = frozenset()
     removed_posts: tuple[str, ...] = ()
+    directory: bool = False
 
 
 def changes_of(outcomes: Iterable[PollOutcome]) -> Changes:
@@ -239,10 +241,11 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
         or not (config.output / atom_files[node.path]).exists()]
     archived: list[tuple[NodePath, ArchiveState]] = []
     feed_urls: dict[Path, str] = {}
-    if chosen:  # every node, for a full build
+    if chosen or (changes is not None and changes.directory):  # every node, for a full build
         with Writer(report.receive) as writer:
-            archived, feed_urls = _publish_nodes(config, store, chosen, changes is None, report,
-                                                 writer)
+            if chosen:
+                archived, feed_urls = _publish_nodes(config, store, chosen, changes is None,
+                                                     report, writer)
             rendered = _publish_directory(config, store, writer, atom_files, listing, report)
         # Only now: a failed write leaves its file to be rendered again.
         if listing is not None:
@@ -469,6 +472,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     from feedhub.publish import index, opml
     from feedhub.publish.deflate import Document
     from feedhub.publish.feedxsl import STYLESHEET, render_stylesheet
+    from feedhub.publish.icon import ICON, ICON_SVG
     from feedhub.publish.words import words_for
 
     out = config.output
@@ -515,6 +519,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
         (out / "index.html", listed, render_dashboard),
         (out / STYLESHEET, (config.base_url, language),
          lambda: render_stylesheet(words_for(language), language, config.base_url)),
+        (out / ICON, (), lambda: ICON_SVG),
     ):
         if listing is not None and listing.current(target, source):
             report.unchanged += 1
@@ -542,6 +547,7 @@ def _remove_strays(config: Config, report: PublishReport) -> None:
     formats no longer published, gzip siblings no longer wanted and archive pages in the
     plain form of earlier versions, so nothing the config dropped stays subscribable."""
     from feedhub.publish.feedxsl import STYLESHEET
+    from feedhub.publish.icon import ICON
 
     out = config.output
     gz = (".gz",) if config.publish.gzip else ()
@@ -560,7 +566,7 @@ def _remove_strays(config: Config, report: PublishReport) -> None:
                 and (folder not in archives or not name.endswith(".atom.gz")))
 
     _sweep(out, "feeds", stray_feed, report)
-    directory = ("index.html", "opml.xml", "sources.opml", STYLESHEET)
+    directory = ("index.html", "opml.xml", "sources.opml", STYLESHEET, ICON)
     listed = {f"{name}{suffix}" for name in directory for suffix in ("", *gz)}
     for name in ("all.atom", "all.rss", "all.json", *directory):
         for candidate in (name, f"{name}.gz"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from feedhub.publish.icon import ICON
 from feedhub.publish.words import Words
 
 STYLESHEET = "feed.xsl"  # its name in the output folder
@@ -45,6 +46,7 @@ def render_stylesheet(words: Words, language: str, home: str) -> bytes:
 <head>
 <meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+<link rel="icon" type="image/svg+xml" href="{escape(urlsplit(home).path + ICON)}"/>
 <title><xsl:value-of select="a:feed/a:title | rss/channel/title"/></title>
 <style>
 :root{{color-scheme:light dark}}

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from feedhub.model import NodePath, RecentEntry
 from feedhub.paths import feed_file, feed_title, url_for
+from feedhub.publish.icon import ICON
 from feedhub.publish.rss import sibling_url
 from feedhub.publish.words import Words, count_of, words_for
 from feedhub.sanitize import safe_url
@@ -156,9 +157,11 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'\">\n"
         '<meta name="generator" content="feedhub">\n'
-        f"<title>{_e(title)}</title>\n".encode())
+        f"<title>{_e(title)}</title>\n"
+        f'<link rel="icon" type="image/svg+xml" href="{_e(url_for(base_url, ICON))}">\n'
+        .encode())
     for path, atom in atom_hrefs.items():
         name = _e(feed_title(title, path))
         out.write("".join(
