@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from feedhub import charsets
 from feedhub.dedup import canonical_link, content_hash, entry_key, is_absolute_iri
 from feedhub.errors import ParseError
 from feedhub.feedxml import RawFeed, read_feed
@@ -192,7 +193,9 @@ def effective_content_type(body: bytes, content_type: str) -> str:
     - a single-byte charset (Latin-1, ASCII, Windows-1252) over a body that is valid UTF-8 with
       non-ASCII bytes: UTF-8, since such byte runs are all but impossible in real Latin-1 text;
     - GB2312 or GBK, in the header or the XML declaration: GB18030, their superset, so the
-      characters GB2312 lacks but Chinese sites use anyway still decode.
+      characters GB2312 lacks but Chinese sites use anyway still decode;
+    - nothing declared (no charset, no encoding, no BOM) over bytes that are not UTF-8: the
+      charset detected from them (:mod:`feedhub.charsets`).
     """
     mime, _, params = (content_type or "application/xml").partition(";")
     match = _CHARSET.search(params)
@@ -200,6 +203,9 @@ def effective_content_type(body: bytes, content_type: str) -> str:
     if charset is None and (declared := _XML_ENCODING.search(body[:256])):
         if declared.group(1).decode("ascii").lower() in _GB_FAMILY:
             charset = "gb18030"
+    elif charset is None:
+        if charsets.needs_detection(body):
+            charset = charsets.detect(body)
     elif charset in _SINGLE_BYTE and not body.isascii():
         try:
             body.decode("utf-8")
