@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -35,6 +36,7 @@ class Route:
     body: bytes
     content_type: str
     last_modified: str = field(default_factory=lambda: formatdate(1630000000, usegmt=True))
+    delay: float = 0.0  # seconds before the answer, for a slow source
 
     @property
     def etag(self) -> str:
@@ -84,6 +86,7 @@ class FeedServer:
                 elif _not_modified(headers, route):
                     status, body, extra = 304, b"", {"ETag": route.etag}
                 else:
+                    time.sleep(route.delay)
                     status, body = 200, route.body
                     extra = {"Content-Type": route.content_type, "ETag": route.etag,
                              "Last-Modified": route.last_modified}

@@ -322,11 +322,68 @@ def test_poll_reports_progress_as_sources_are_fetched(hub: tuple[Path, FeedServe
     store = Store(config.database)
     store.sync_sources(config.sources)
     db = Database(store)
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int]] = []
     try:
         outcomes, _ = asyncio.run(poll_in_order(config, db, config.sources,
-                                                lambda done, total: seen.append((done, total))))
+                                                lambda *counts: seen.append(counts)))
     finally:
         db.close()
-    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert seen == [(1, 4, 0), (2, 4, 0), (3, 4, 0), (4, 4, 0)]
     assert len(outcomes) == 4
+
+
+def slow_hub(tmp_path: Path, feed_server: FeedServer) -> Path:
+    """Three sources, one failing and one taking 2.5 s, so the poll outlasts the quiet time."""
+    fast = feed_server.serve_fixture("/ngbj.rss", "ngbj.rss")
+    slow = feed_server.serve_fixture("/sspai.rdf", "sspai.rdf")
+    feed_server.routes["/sspai.rdf"].delay = 2.5
+    return write_config(tmp_path, f"""\
+  新媒体:
+    鸟哥笔记:
+      首页: {fast}
+      坏的: {feed_server.url("/missing.xml")}
+  科技:
+    少数派:
+      最新: {slow}
+""")
+
+
+def test_a_long_poll_writes_plain_progress_lines_to_a_log(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    result = feedhub("poll", "-c", str(slow_hub(tmp_path, feed_server)))
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("feedhub: poll:")]
+    # The two quick sources finish within the quiet time; the slow one ends the run.
+    assert lines[-1].startswith("feedhub: poll: 3/3 sources (100%), 1 failed, ")
+    assert len(lines) == 1
+    assert result.stdout.startswith("polled 3 sources: ")
+
+
+def test_a_poll_on_a_terminal_draws_a_bar(tmp_path: Path, feed_server: FeedServer) -> None:
+    import pty
+
+    config = slow_hub(tmp_path, feed_server)
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    env.pop("FEEDHUB_CONFIG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "feedhub", "poll", "-c", str(config)],
+                            stdout=subprocess.PIPE, stderr=secondary, env=env)
+    os.close(secondary)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout, _ = proc.communicate(timeout=30)
+    os.close(primary)
+    assert proc.returncode == 0
+    text = drawn.decode("utf-8", "replace")
+    assert "poll" in text and "3/3" in text and "1 failed" in text
+    assert "\x1b[" in text  # drawn with terminal control sequences, not plain lines
+    assert "feedhub: poll:" not in text
+    assert "HTTP 404" in text  # the log's lines still reach the terminal, above the bar
+    assert stdout.decode().startswith("polled 3 sources: ")

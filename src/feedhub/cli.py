@@ -22,6 +22,7 @@ from feedhub.config import Config, database_of, default_config_path, load_config
 from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
 from feedhub.poller import Database, poll_in_order
+from feedhub.progress import reporting
 from feedhub.publish.build import changes_of, publish
 from feedhub.publish.files import output_bytes
 from feedhub.states import GONE
@@ -114,13 +115,15 @@ def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> i
     store, regrouped = _synced_store(config)
     db = Database(store)
     try:
-        progress = _progress if sys.stderr.isatty() else None
-        outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
+        with reporting("poll", "sources", sys.stderr) as progress:
+            outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
         written = "not published"
         if publishing:
             changes = changes_of(outcomes)
-            report = publish(config, store, dataclasses.replace(
-                changes, nodes=changes.nodes | regrouped, directory=True))
+            with reporting("publish", "documents", sys.stderr) as progress:
+                report = publish(config, store, dataclasses.replace(
+                    changes, nodes=changes.nodes | regrouped, directory=True),
+                    progress=progress)
             _ping(config, report.changed_feeds)
             written = f"{len(report.written)} feeds written"
     finally:
@@ -131,12 +134,6 @@ def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> i
     print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed, "
           f"{len(skipped)} skipped; {written}")
     return 0
-
-
-def _progress(done: int, total: int) -> None:
-    """A one-line counter on a terminal while sources are fetched."""
-    end = "\n" if done == total else ""
-    print(f"\rfetched {done}/{total} sources", end=end, file=sys.stderr, flush=True)
 
 
 def _ping(config: Config, urls: list[str]) -> None:
@@ -162,7 +159,8 @@ def _synced_store(config: Config) -> tuple[Store, frozenset[str]]:
 def cmd_build(config: Config) -> int:
     store, _ = _synced_store(config)
     try:
-        report = publish(config, store)
+        with reporting("build", "documents", sys.stderr) as progress:
+            report = publish(config, store, progress=progress)
     finally:
         store.close()
     _ping(config, report.changed_feeds)

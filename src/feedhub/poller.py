@@ -166,7 +166,7 @@ async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: So
 
 
 async def poll_in_order(config: Config, db: Database, sources: list[Source],
-                        progress: Callable[[int, int], None] | None = None,
+                        progress: Callable[[int, int, int], None] | None = None,
                         ) -> tuple[list[PollOutcome], list[Skip]]:
     """Poll ``sources`` concurrently but store them in the given order; skip those that must
     wait (see :func:`skip_reason`).
@@ -187,16 +187,17 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
         if skip is not None:
             log.info("%s: skipped: %s", skip.source_id, skip.reason)
     chosen = [s for s, skip in zip(sources, skips, strict=True) if skip is None]
-    done = 0
+    done = failed = 0
     workers = min(os.cpu_count() or 1, len(chosen))
 
     async def one(fetcher: Fetcher, source: Source, parsers: Executor | None) -> Polled:
-        nonlocal done
+        nonlocal done, failed
         polled = await fetch_and_parse(config, db, fetcher, source, rng, parsers,
                                        fresh[source.id])
         done += 1
+        failed += polled.error is not None
         if progress is not None:
-            progress(done, len(chosen))
+            progress(done, len(chosen), failed)
         return polled
 
     outcomes: list[PollOutcome] = []

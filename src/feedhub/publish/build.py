@@ -205,15 +205,16 @@ def _archive_info(config: Config, node: FeedNode, page: int, first_page: int,
 
 
 def publish(config: Config, store: Store, changes: Changes | None = None,
-            listing: Listing | None = None) -> PublishReport:
+            listing: Listing | None = None,
+            progress: Callable[[int, int], None] | None = None) -> PublishReport:
     """Write what ``changes`` affects, or everything when it is None. ``listing``, kept from
     one publish to the next, spares rendering the files that list the feeds while they are
     current. With ``publish.max_bytes`` set, the oldest archive pages then go until the
-    output fits."""
+    output fits. ``progress`` is told of each feed document and archive page rendered."""
     started = time.monotonic()
     report = PublishReport()
     try:
-        _publish(config, store, changes, listing, report)
+        _publish(config, store, changes, listing, report, progress)
         if config.publish.max_bytes:
             trimmed = _trim(config, store, report)
             if trimmed:
@@ -226,7 +227,8 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
 
 
 def _publish(config: Config, store: Store, changes: Changes | None, listing: Listing | None,
-             report: PublishReport) -> None:
+             report: PublishReport,
+             progress: Callable[[int, int], None] | None = None) -> None:
     tree = {path_str(n.path): n for n in config.nodes}
     # Where every node's Atom feed is, worked out once: the check for missing feeds, opml.xml
     # and index.html all need it, and on a large tree it is a good part of a small publish.
@@ -245,7 +247,7 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
         with Writer(report.receive) as writer:
             if chosen:
                 archived, feed_urls = _publish_nodes(config, store, chosen, changes is None,
-                                                     report, writer)
+                                                     report, writer, progress)
             rendered = _publish_directory(config, store, writer, atom_files, listing, report)
         # Only now: a failed write leaves its file to be rendered again.
         if listing is not None:
@@ -298,6 +300,7 @@ _Work = tuple[tuple[int, int, int, int], _Page | _Feed]
 
 def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_page: bool,
                    report: PublishReport, writer: Writer,
+                   progress: Callable[[int, int], None] | None = None,
                    ) -> tuple[list[tuple[NodePath, ArchiveState]], dict[Path, str]]:
     """Hand the archive pages and subscription feeds of ``nodes`` to ``writer``. Returns the
     archive bookkeeping, for the database once the pages are durable, and the URL of each
@@ -322,7 +325,7 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
-    for _, item in sorted(work, key=itemgetter(0)):
+    for done, (_, item) in enumerate(sorted(work, key=itemgetter(0)), 1):
         if isinstance(item, _Page):
             target = config.output / archive_file(item.node.path, item.number)
             held = shared.get(item.ids, store.entries_by_id, packed=True,
@@ -340,6 +343,8 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
             # The feed links the newest page: that page is durable before the feed is renamed.
             writer.submit([(target, document) for target, document, _ in files],
                           after=pages.pop(item.node.path, []), form=form)
+        if progress is not None:
+            progress(done, len(work))
     return archived, feed_urls
 
 
