@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -132,16 +134,25 @@ def test_topic_feed_holds_only_its_own_sources(hub: tuple[Path, FeedServer]) -> 
     assert route.feed.title == "新媒体 / 鸟哥笔记 / 首页 — 测试速递"
 
 
+def without_times(page: bytes) -> bytes:
+    """An index page with its <time> elements emptied: what it says besides when."""
+    return re.sub(rb"<time [^>]*>[^<]*</time>", b"<time/>", page)
+
+
 def test_second_poll_is_conditional_and_rewrites_nothing(hub: tuple[Path, FeedServer]) -> None:
+    # Nothing but the index page's times may change: the sources' last success moved on.
     config, server = hub
     assert feedhub("poll", "-c", str(config)).returncode == 0
     public = config.parent / "data" / "public"
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*") if p.is_file()}
     assert len(before) > 3 * len(EXPECTED_FEEDS)
 
+    time.sleep(1.1)  # times are kept to the second: the second poll's are sure to differ
     result = feedhub("poll", "-c", str(config))
     assert result.returncode == 0, result.stderr
-    assert "0 new, 0 updated, 0 failed, 0 skipped; 0 feeds written" in result.stdout
+    written = re.search(r"0 new, 0 updated, 0 failed, 0 skipped; (\d) feeds written",
+                        result.stdout)
+    assert written, result.stdout
     for path in ("/ngbj.rss", "/woshipm.atom", "/sspai.rdf", "/mirror.rss"):
         first, second = server.requests_for(path)
         assert "if-none-match" not in first.headers
@@ -149,7 +160,11 @@ def test_second_poll_is_conditional_and_rewrites_nothing(hub: tuple[Path, FeedSe
         assert second.headers["if-modified-since"] == server.routes[path].last_modified
         assert second.status == 304
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in public.rglob("*") if p.is_file()}
-    assert after == before
+    index = public / "index.html"
+    changed = {p for p in after if after[p] != before[p]}
+    assert changed <= {index} and len(changed) == int(written.group(1))
+    assert without_times(after[index][1]) == without_times(before[index][1])
+    assert after.keys() == before.keys()
 
 
 def test_build_on_unchanged_database_is_byte_identical(hub: tuple[Path, FeedServer]) -> None:
