@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feedhub.config import Config
 from feedhub.model import (
@@ -31,6 +31,8 @@ from feedhub.model import (
     FeedNode,
     NodePath,
     PollOutcome,
+    RecentEntry,
+    Source,
     StoredEntry,
     from_iso,
     path_str,
@@ -45,6 +47,7 @@ from feedhub.publish.archive import (
 )
 from feedhub.publish.files import output_bytes, sync_folders, write_if_changed
 from feedhub.publish.writer import Form, Served, Writer, gzipped
+from feedhub.states import NEW
 from feedhub.store import Store
 
 # The renderers are imported where they are used: a `poll` run from cron that finds nothing
@@ -55,7 +58,6 @@ if TYPE_CHECKING:
     from feedhub.publish.deflate import Document
     from feedhub.publish.index import SourceHealth
     from feedhub.publish.shared import SharedEntries
-    from feedhub.store import SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,10 @@ class Listing:
 
     def __init__(self) -> None:
         self._written: dict[Path, tuple[object, tuple[_Stamp, _Stamp]]] = {}
+        # The index page's day and week counts and newest titles per node, read for the hour
+        # in ``activity_hour``: only the nodes a publish changed are read again.
+        self.activity: dict[str, tuple[tuple[int, int], tuple[RecentEntry, ...]]] = {}
+        self.activity_hour: datetime | None = None
 
     def current(self, target: Path, source: object) -> bool:
         """True when ``target`` was written from ``source`` and is as it was left."""
@@ -248,7 +254,9 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
             if chosen:
                 archived, feed_urls = _publish_nodes(config, store, chosen, changes is None,
                                                      report, writer, progress)
-            rendered = _publish_directory(config, store, writer, atom_files, listing, report)
+            rendered = _publish_directory(
+                config, store, writer, atom_files, listing, report,
+                None if changes is None else {path_str(n.path) for n in chosen})
         # Only now: a failed write leaves its file to be rendered again.
         if listing is not None:
             for target, source in rendered:
@@ -470,10 +478,12 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
 
 def _publish_directory(config: Config, store: Store, writer: Writer,
                        atom_files: dict[NodePath, PurePosixPath], listing: Listing | None,
-                       report: PublishReport) -> list[tuple[Path, object]]:
-    """The files that list the feeds: opml.xml, sources.opml and index.html, each unless
-    ``listing`` knows it current. Returns the files handed to ``writer``, each with what it
-    was rendered from, for ``listing``."""
+                       report: PublishReport, changed: set[str] | None,
+                       ) -> list[tuple[Path, object]]:
+    """The files that list the feeds: opml.xml, sources.opml, index.html and the rest, each
+    unless ``listing`` knows it current. ``changed`` names the nodes whose entries changed
+    (None: any may have). Returns the files handed to ``writer``, each with what it was
+    rendered from, for ``listing``."""
     from feedhub.publish import index, opml
     from feedhub.publish.deflate import Document
     from feedhub.publish.feedxsl import STYLESHEET, render_stylesheet
@@ -484,13 +494,13 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     urls = {path: url_for(config.base_url, relative) for path, relative in atom_files.items()}
     stats = store.node_stats()
     sites = store.site_links()
-    health = {row.source_id: row for row in store.status(config.sources)}
+    health = store.source_health()
     # What index.html shows of each node, beyond the tree: its count, newest date and site,
     # and its source's health. The day and week counts and the newest titles follow from
     # these and the hour, so they are read only when the page is rendered again.
     shown = [(node.path, *stats.get(path_str(node.path), (0, None)),
               sites.get(node.source.id) if node.source else None,
-              _health_of(health.get(node.source.id)) if node.source else None)
+              _health_of(node.source, health.get(node.source.id)) if node.source else None)
              for node in config.nodes]
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     language = config.language or store.dominant_language() or "en"
@@ -502,15 +512,20 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
 
     def render_dashboard() -> bytes:
         names = [path_str(node.path) for node in config.nodes]
-        activity = store.node_activity(names, hour)
-        recent = store.recent_entries(names, RECENT_TITLES)
-        polled = [row.last_poll for row in health.values() if row.last_poll]
+        known = listing.activity if listing is not None and listing.activity_hour == hour else {}
+        stale = [n for n in names if n not in known or changed is None or n in changed]
+        counts = store.node_activity(stale, hour)
+        recent = store.recent_entries(stale, RECENT_TITLES)
+        known = {**known, **{n: (counts[n], tuple(recent[n])) for n in stale}}
+        if listing is not None:
+            listing.activity, listing.activity_hour = known, hour
+        polled = [row[2] for row in health.values() if row[2]]
         context = index.PageContext(language, zoneinfo.ZoneInfo(config.timezone),
                                     from_iso(max(polled)) if polled else None)
         return index.render_index(
             config.title, config.base_url,
-            [index.NodeSummary(path, count, newest, site, *activity[name],
-                               tuple(recent[name]), source)
+            [index.NodeSummary(path, count, newest, site, *known[name][0], known[name][1],
+                               source)
              for (path, count, newest, site, source), name in zip(shown, names, strict=True)],
             config.publish.formats, urls, context)
 
@@ -536,15 +551,16 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     return rendered
 
 
-def _health_of(row: SourceStatus | None) -> SourceHealth | None:
-    """What the index page tells of a source, from its row of ``feedhub status``."""
+def _health_of(source: Source, row: tuple[Any, ...] | None) -> SourceHealth:
+    """What the index page tells of a source, from its ``Store.source_health`` row: not
+    polled yet when it has none, or when its URL was edited since (as ``feedhub status``)."""
     from feedhub.publish.index import SourceHealth
 
-    if row is None:
-        return None
-    return SourceHealth(row.state, from_iso(row.last_success) if row.last_success else None,
-                        row.error, row.error_count,
-                        from_iso(row.error_since) if row.error_since else None, row.moved_to)
+    if row is None or row[0] != source.url:
+        return SourceHealth(NEW)
+    _, state, _, success, error, count, since, moved = row
+    return SourceHealth(state, from_iso(success) if success else None, error, count,
+                        from_iso(since) if since else None, moved)
 
 
 def _remove_strays(config: Config, report: PublishReport) -> None:

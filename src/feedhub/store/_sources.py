@@ -176,6 +176,13 @@ class Sources(Tables):
             out.append(row)
         return out
 
+    def source_health(self) -> dict[str, tuple[Any, ...]]:
+        """Per active source: (url, state, last_poll, last_success, error, error_count,
+        error_since, moved_to), in one query without entry counts (the index page's)."""
+        return {r[0]: r[1:] for r in self.db.execute(
+            "SELECT id, url, state, last_poll, last_success, error, error_count, error_since, "
+            "moved_to FROM sources WHERE active=1")}
+
     def site_links(self) -> dict[str, str]:
         """The website each source's feed names, by source id."""
         return {r[0]: r[1] for r in self.db.execute(
