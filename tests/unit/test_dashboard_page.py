@@ -1,13 +1,21 @@
 """index.html as the curator's dashboard: source health, activity, newest titles, language and
 time zone."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from lxml import html
 
 from feedhub.model import RecentEntry
-from feedhub.publish.index import NodeSummary, PageContext, SourceHealth, anchor, render_index
+from feedhub.publish.index import (
+    NodeLines,
+    NodeSummary,
+    PageContext,
+    SourceHealth,
+    anchor,
+    render_index,
+)
 
 BASE = "https://hub.example.org/"
 T0 = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
@@ -115,3 +123,32 @@ def test_language_and_time_zone_follow_the_hub() -> None:
 def test_a_language_without_words_of_its_own_reads_english() -> None:
     doc = page(PageContext("fr"))
     assert doc.xpath("/html/@lang") == ["fr"] and "last success" in doc.body.text_content()
+
+
+def test_lines_kept_from_the_last_page_give_the_same_bytes_and_only_changed_nodes_differ() -> None:
+    reuse = NodeLines()
+    first = tree()
+    assert render_index("新媒体速递", BASE, first, ["atom"], reuse=reuse) == \
+        render_index("新媒体速递", BASE, first, ["atom"])
+    # A poll: one source starts failing and the all-feed gains an entry; one node leaves.
+    polled = [replace(first[0], entries=4, day=2),
+              *first[1:3], replace(first[4], source=FAILING), *first[5:6]]
+    kept = dict(reuse.lines)
+    zone = ZoneInfo("Asia/Shanghai")
+    assert render_index("新媒体速递", BASE, polled, ["atom", "rss"], reuse=reuse) == \
+        render_index("新媒体速递", BASE, polled, ["atom", "rss"])
+    # The formats changed every line: none was taken from the last page.
+    assert not kept.keys() & reuse.lines.keys()
+    reuse_zh = NodeLines()
+    zh = PageContext("zh-CN", zone)
+    render_index("新媒体速递", BASE, polled, ["atom"], context=zh, reuse=reuse_zh)
+    again = [replace(polled[0], week=9), *polled[1:]]
+    before = dict(reuse_zh.lines)
+    assert render_index("新媒体速递", BASE, again, ["atom"], context=zh, reuse=reuse_zh) == \
+        render_index("新媒体速递", BASE, again, ["atom"], context=zh)
+    # Only the changed node was rendered again; the lines of this page alone are kept.
+    assert len(reuse_zh.lines) == len(again)
+    assert len(before.keys() & reuse_zh.lines.keys()) == len(again) - 1
+    assert render_index("新媒体速递", BASE, again, ["atom"], context=PageContext("en", zone),
+                        reuse=reuse_zh) == render_index("新媒体速递", BASE, again, ["atom"],
+                                                        context=PageContext("en", zone))

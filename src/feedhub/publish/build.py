@@ -56,7 +56,7 @@ from feedhub.store import Store
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.deflate import Document
-    from feedhub.publish.index import SourceHealth
+    from feedhub.publish.index import NodeLines, SourceHealth
     from feedhub.publish.shared import SharedEntries
 
 log = logging.getLogger(__name__)
@@ -97,16 +97,30 @@ class Listing:
 
     On a large tree, rendering these files takes most of a small publish, yet they change
     seldom: the OPML files only with the config, index.html also with a node's count, newest
-    date or site. A file is skipped while what it is rendered from is equal and neither it nor
-    its gzip sibling has changed on disk since: it then holds the bytes rendering would give.
+    date or site (and then only the lines of the nodes that changed are rendered again, the
+    others taken from the last page). A file is skipped while what it is rendered from is
+    equal and neither it nor its gzip sibling has changed on disk since: it then holds the
+    bytes rendering would give.
     """
 
     def __init__(self) -> None:
+        from feedhub.publish.index import NodeLines
+
         self._written: dict[Path, tuple[object, tuple[_Stamp, _Stamp]]] = {}
         # The index page's day and week counts and newest titles per node, read for the hour
         # in ``activity_hour``: only the nodes a publish changed are read again.
         self.activity: dict[str, tuple[tuple[int, int], tuple[RecentEntry, ...]]] = {}
         self.activity_hour: datetime | None = None
+        self.node_lines: NodeLines = NodeLines()  # the index page's node lines, kept to be reused
+        self._places: tuple[object, str, TreePlaces] | None = None
+
+    def places(self, config: Config) -> TreePlaces:
+        """Where every node's Atom feed is, worked out once per tree (see :func:`places_of`)."""
+        known = self._places
+        # The tree is compared by identity: an unchanged config keeps the very same object.
+        if known is None or known[0] is not config.tree or known[1] != config.base_url:
+            known = self._places = (config.tree, config.base_url, places_of(config))
+        return known[2]
 
     def current(self, target: Path, source: object) -> bool:
         """True when ``target`` was written from ``source`` and is as it was left."""
@@ -116,6 +130,22 @@ class Listing:
     def note(self, target: Path, source: object) -> None:
         """Remember that ``target``, as it is now, holds what ``source`` renders to."""
         self._written[target] = (source, _stamps(target))
+
+
+@dataclass(frozen=True, slots=True)
+class TreePlaces:
+    """Every node's Atom feed file, relative to the output folder, and its public URL."""
+
+    files: dict[NodePath, PurePosixPath]
+    urls: dict[NodePath, str]
+
+
+def places_of(config: Config) -> TreePlaces:
+    """Where every node's Atom feed is. The check for missing feeds, opml.xml and index.html
+    all need it, and on a large tree building it is a good part of a small publish."""
+    files = {node.path: feed_file(node.path) for node in config.nodes}
+    return TreePlaces(files, {path: url_for(config.base_url, relative)
+                              for path, relative in files.items()})
 
 
 def _stamps(target: Path) -> tuple[_Stamp, _Stamp]:
@@ -236,9 +266,8 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
              report: PublishReport,
              progress: Callable[[int, int], None] | None = None) -> None:
     tree = {path_str(n.path): n for n in config.nodes}
-    # Where every node's Atom feed is, worked out once: the check for missing feeds, opml.xml
-    # and index.html all need it, and on a large tree it is a good part of a small publish.
-    atom_files = {node.path: feed_file(node.path) for node in config.nodes}
+    places = listing.places(config) if listing is not None else places_of(config)
+    atom_files = places.files
     # After a poll: the changed nodes, those with archive pages to write again, and any node
     # that has no feed yet (a new source whose feed is empty changes no entries, but still
     # gets its feed).
@@ -255,7 +284,7 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
                 archived, feed_urls = _publish_nodes(config, store, chosen, changes is None,
                                                      report, writer, progress)
             rendered = _publish_directory(
-                config, store, writer, atom_files, listing, report,
+                config, store, writer, places.urls, listing, report,
                 None if changes is None else {path_str(n.path) for n in chosen})
         # Only now: a failed write leaves its file to be rendered again.
         if listing is not None:
@@ -477,7 +506,7 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
 
 
 def _publish_directory(config: Config, store: Store, writer: Writer,
-                       atom_files: dict[NodePath, PurePosixPath], listing: Listing | None,
+                       urls: dict[NodePath, str], listing: Listing | None,
                        report: PublishReport, changed: set[str] | None,
                        ) -> list[tuple[Path, object]]:
     """The files that list the feeds: opml.xml, sources.opml, index.html and the rest, each
@@ -491,7 +520,6 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     from feedhub.publish.words import words_for
 
     out = config.output
-    urls = {path: url_for(config.base_url, relative) for path, relative in atom_files.items()}
     stats = store.node_stats()
     sites = store.site_links()
     health = store.source_health()
@@ -527,7 +555,8 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
             [index.NodeSummary(path, count, newest, site, *known[name][0], known[name][1],
                                source)
              for (path, count, newest, site, source), name in zip(shown, names, strict=True)],
-            config.publish.formats, urls, context)
+            config.publish.formats, urls, context,
+            listing.node_lines if listing is not None else None)
 
     files: list[tuple[Path, Document]] = []
     rendered: list[tuple[Path, object]] = []

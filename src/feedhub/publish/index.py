@@ -118,9 +118,21 @@ footer{margin-top:2rem;font-size:.9rem;border-top:1px solid var(--line)}
 """
 
 
+@dataclass
+class NodeLines:
+    """Each node's lines as the last page rendered them, by what they were rendered from.
+
+    On a tree of hundreds of sources, rendering every node is most of a small publish, yet a
+    poll changes few of them: a publisher that keeps this between pages renders only those.
+    """
+
+    lines: dict[tuple[NodeSummary, str, str, tuple[str, ...], str, tzinfo], str] = field(
+        default_factory=dict)
+
+
 def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
                  formats: Sequence[str], feed_urls: Mapping[NodePath, str] | None = None,
-                 context: PageContext | None = None) -> bytes:
+                 context: PageContext | None = None, reuse: NodeLines | None = None) -> bytes:
     """The index page, UTF-8.
 
     ``summaries`` come in tree order (the root, path ``()``, first; parents before children);
@@ -130,7 +142,8 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
     sources their state and site; ``<head>`` carries an autodiscovery ``<link>`` for every
     feed. ``feed_urls`` gives the Atom feed URLs the caller has already built, by node path;
     the others are built from ``base_url``. ``context`` sets language, time zone and the time
-    of making (English, UTC and none by default).
+    of making (English, UTC and none by default). ``reuse`` holds the node lines of the last
+    page and is given this page's: the bytes are the same as without it.
     """
     ctx = context or PageContext()
     chosen = [f for f in _FORMATS if f[0] == "atom" or f[0] in formats]
@@ -179,7 +192,11 @@ def render_index(title: str, base_url: str, summaries: Sequence[NodeSummary],
         "</header>\n".encode())
     _render_overview(out, list(nodes.values()), ctx)
     out.write(b"<main>\n")
-    _render_list(out, children, atom_hrefs, None, chosen, 0, ctx)
+    lines: dict[tuple[NodeSummary, str, str, tuple[str, ...], str, tzinfo], str] = {}
+    _render_list(out, children, atom_hrefs, None, chosen, 0, ctx,
+                 reuse.lines if reuse is not None else {}, lines)
+    if reuse is not None:
+        reuse.lines = lines  # only this page's: the lines of nodes gone or changed are dropped
     words = ctx.words
     made = (f"<p>{_e(words.generated)} {_time(ctx.generated, ctx)}</p>\n"
             if ctx.generated else "")
@@ -240,15 +257,23 @@ def _href(atom: str, ext: str) -> str:
 
 def _render_list(out: BinaryIO, children: dict[NodePath | None, list[NodeSummary]],
                  atom_hrefs: dict[NodePath, str], parent: NodePath | None,
-                 chosen: list[tuple[str, str, str, str]], depth: int,
-                 ctx: PageContext) -> None:
+                 chosen: list[tuple[str, str, str, str]], depth: int, ctx: PageContext,
+                 known: Mapping[tuple[NodeSummary, str, str, tuple[str, ...], str, tzinfo], str],
+                 lines: dict[tuple[NodeSummary, str, str, tuple[str, ...], str, tzinfo], str],
+                 ) -> None:
     pad = "  " * depth
+    shown = tuple(f[0] for f in chosen)
     out.write((f'{pad}<ul class="tree">\n' if parent is None else f"{pad}<ul>\n").encode())
     for summary in children.get(parent, []):
         path = tuple(summary.path)
-        out.write(f"{pad}<li>\n{_node(summary, atom_hrefs[path], chosen, ctx, pad)}".encode())
+        key = (summary, atom_hrefs[path], pad, shown, ctx.language, ctx.zone)
+        text = known.get(key)
+        if text is None:
+            text = _node(summary, atom_hrefs[path], chosen, ctx, pad)
+        lines[key] = text
+        out.write(f"{pad}<li>\n{text}".encode())
         if path in children:
-            _render_list(out, children, atom_hrefs, path, chosen, depth + 1, ctx)
+            _render_list(out, children, atom_hrefs, path, chosen, depth + 1, ctx, known, lines)
         out.write(f"{pad}</li>\n".encode())
     out.write(f"{pad}</ul>\n".encode())
 
