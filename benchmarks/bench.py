@@ -240,6 +240,7 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
     from feedhub.parse import parse_feed
     from feedhub.publish.build import Listing, changes_of, publish
     from feedhub.store import Store
+    from feedhub.update import decide
 
     folder = work / "million"
     shutil.rmtree(folder, ignore_errors=True)
@@ -256,13 +257,14 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
     for i in range(args.runs + 1):
         body = (f"<rss version='2.0'><channel><title>t</title><item><guid>new-{i}</guid>"
                 f"<title>新条目 {i}</title><description>x</description></item></channel></rss>")
-        from datetime import UTC, datetime, timedelta
+        from datetime import UTC, datetime
 
         now = datetime.now(UTC).replace(microsecond=0)
         parsed = parse_feed(body.encode(), source, source.url, {}, now)
-        outcome = store.record_poll(Polled(source, FetchResult(source.url, source.url, 200),
-                                           None, len(body), parsed, None, now,
-                                           now + timedelta(hours=1)))
+        result = FetchResult(source.url, source.url, 200)
+        update = decide(source, store.state(source.id), result, body_hash=None, parsed=parsed,
+                        parse_error=None, now=now, rand=0.5, min_interval=60)
+        outcome = store.record_poll(Polled(source, result, len(body), parsed, update))
         config.output.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         report = publish(config, store, changes_of([outcome]), listing)

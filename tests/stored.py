@@ -1,9 +1,23 @@
-"""Reading a store the way the tests check it: a node's newest entries."""
+"""A store as the tests fill and read it: a poll as the poller hands it over, a node's newest
+entries."""
 
 from __future__ import annotations
 
-from feedhub.model import NodePath, StoredEntry, path_str
+from datetime import datetime
+
+from feedhub.model import FetchResult, NodePath, ParsedFeed, Polled, Source, StoredEntry, path_str
 from feedhub.store import Store
+from feedhub.update import decide
+
+
+def polled(store: Store, source: Source, result: FetchResult, now: datetime,
+           parsed: ParsedFeed | None = None, size: int = 0,
+           body_hash: str | None = None) -> Polled:
+    """A poll of ``source`` as the poller hands it to the store: what it does to the source
+    decided from the state the store remembers."""
+    update = decide(source, store.state(source.id), result, body_hash=body_hash, parsed=parsed,
+                    parse_error=None, now=now, rand=0.5, min_interval=60)
+    return Polled(source, result, size, parsed, update)
 
 
 def newest_entries(store: Store, node: NodePath, limit: int) -> list[StoredEntry]:

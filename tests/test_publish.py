@@ -14,11 +14,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from stored import newest_entries
+from stored import newest_entries, polled
 
 from conftest import write_config
 from feedhub.config import Config, load_config
-from feedhub.model import FetchResult, Polled, PollOutcome, Source, path_str
+from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
 from feedhub.publish import files, index, opml
@@ -59,8 +59,8 @@ def poll(store: Store, source: Source, *titles: str, at: datetime = NOW) -> Poll
         for title in titles)
     body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
     parsed = parse_feed(body, source, source.url, {}, at)
-    return store.record_poll(Polled(source, FetchResult(source.url, source.url, 200), None,
-                                    len(body), parsed, None, at, at + timedelta(hours=1)))
+    return store.record_poll(polled(store, source, FetchResult(source.url, source.url, 200), at,
+                                    parsed, len(body)))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

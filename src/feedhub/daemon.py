@@ -24,13 +24,13 @@ from feedhub.fetch import Fetcher, user_agent
 from feedhub.health import ConfigTrouble, answer
 from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
-from feedhub.poller import Database, fetch_policy, poll_source, skip_reason, utcnow
+from feedhub.poller import Database, fetch_policy, poll_source, prepare, utcnow
 from feedhub.publish.build import Listing, changes_of, publish
 from feedhub.publish.files import remove_stale_temporaries
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
 from feedhub.states import GONE
-from feedhub.store import Store, from_iso
+from feedhub.store import Store
 from feedhub.websub import ping_hub
 
 log = logging.getLogger("feedhub")
@@ -186,14 +186,15 @@ class Daemon:
         sources = self.sources  # a SIGHUP reload may replace it meanwhile
         now = utcnow()
         overdue: list[str] = []
+        states = await self.db.call(self.db.store.states)  # one query, not one per source
         for source_id in sources:
-            state = await self.db.call(self.db.store.state, source_id)
-            if state.state == GONE:
+            state = states.get(source_id)
+            if state is not None and state.state == GONE:
                 continue
-            if state.next_poll is None or from_iso(state.next_poll) <= now:
+            if state is None or state.next_poll is None or state.next_poll <= now:
                 overdue.append(source_id)
             else:
-                self._schedule(source_id, from_iso(state.next_poll))
+                self._schedule(source_id, state.next_poll)
         for i, source_id in enumerate(overdue):
             spread = min(START_SPREAD, sources[source_id].interval)
             delay = first_poll_delay(i, len(overdue), spread)
@@ -252,7 +253,7 @@ class Daemon:
         # Queued under ``source_id``, the key of ``self.sources``: ``source.id`` would be a new
         # string on every poll.
         assert self.db is not None and self.fetcher is not None
-        skip = await skip_reason(self.db, source, utcnow())
+        before, skip = await prepare(self.db, source, utcnow())
         if skip is not None:
             log.info("%s: skipped: %s", source_id, skip.reason)
             self.metrics.polls.labels("skipped").inc()
@@ -261,22 +262,20 @@ class Daemon:
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
                 self._schedule(source_id, skip.until + timedelta(seconds=spread))
             return
-        before = await self.db.call(self.db.store.state, source_id)
-        outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng)
+        outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng,
+                                    before)
         self.metrics.poll(outcome)
-        state = await self.db.call(self.db.store.state, source_id)
         self.polled_since_publish = True
         current = self.sources.get(source_id)
         if current == source:
-            if state.next_poll and state.state != GONE:
-                self._schedule(source_id, from_iso(state.next_poll))
+            if outcome.next_poll is not None:
+                self._schedule(source_id, outcome.next_poll)
         elif current is not None and source_id not in self.queue:
             # A reload changed it during the poll, and its new first poll came due meanwhile.
             self._schedule(source_id, utcnow())
         # A source that starts or stops failing, or fails otherwise, is shown on the index
         # page at once.
-        troubled = (before.state, before.error) != (state.state, state.error)
-        if outcome.changed_nodes or outcome.removed_posts or troubled:
+        if outcome.changed_nodes or outcome.removed_posts or outcome.state_changed:
             self.dirty.append(outcome)
             self.publish_wanted.set()
 

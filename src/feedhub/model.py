@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from feedhub.update import SourceUpdate  # which builds on the records here
 
 NodePath = tuple[str, ...]
 
@@ -87,10 +91,10 @@ class SourceState:
     state: str = "new"  # one of states.STATES
     error: str | None = None
     error_count: int = 0
-    error_since: str | None = None
-    last_poll: str | None = None
-    last_success: str | None = None
-    next_poll: str | None = None
+    error_since: datetime | None = None
+    last_poll: datetime | None = None
+    last_success: datetime | None = None
+    next_poll: datetime | None = None
     body_hash: str | None = None
     moved_to: str | None = None
     period: float | None = None  # the update period the feed last announced
@@ -164,14 +168,15 @@ class Polled:
     """One source fetched and parsed, ready to be stored. The body itself is not kept."""
 
     source: Source
-    result: FetchResult  # with an empty body: only its hash and size are needed from here on
-    body_hash: str | None
+    result: FetchResult  # with an empty body: only its size is needed from here on
     size: int
-    parsed: ParsedFeed | None
-    error: str | None
-    at: datetime
-    next_poll: datetime
-    host_wait_until: datetime | None = None  # the host asked every client to wait this long
+    parsed: ParsedFeed | None  # the entries, when the body changed and could be read
+    update: SourceUpdate  # what the poll does to the source (see feedhub.update)
+
+    @property
+    def error(self) -> str | None:
+        """Why the poll failed, if it did (the fetch, or reading the feed)."""
+        return self.update.error
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +245,8 @@ class PollOutcome:
     removed: int = 0  # entries deleted by retention
     changed_entries: frozenset[int] = frozenset()  # new or updated, for their posts
     removed_posts: tuple[str, ...] = ()  # posts of the entries retention deleted
+    next_poll: datetime | None = None  # None: not until its config changes (gone, discarded)
+    state_changed: bool = False  # it started or stopped failing, or fails otherwise
 
 
 @dataclass(frozen=True, slots=True)

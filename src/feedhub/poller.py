@@ -14,16 +14,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
 from feedhub.config import Config
 from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
 from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source, SourceState
-from feedhub.schedule import ServerHints, freshness, next_poll, retry_after
 from feedhub.states import GONE
 from feedhub.store import Store, host_of, iso
+from feedhub.update import broken, decide
 
 log = logging.getLogger("feedhub.poll")
 P = ParamSpec("P")
@@ -33,12 +33,6 @@ T = TypeVar("T")
 def utcnow() -> datetime:
     """Now, in UTC, to the second (what the database stores)."""
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ceil_second(when: datetime) -> datetime:
-    """Rounded up: a wait a server asked for must not end early by the truncated fraction."""
-    whole = when.replace(microsecond=0)
-    return whole if whole == when else whole + timedelta(seconds=1)
 
 
 class Database:
@@ -74,11 +68,13 @@ class Skip:
     until: datetime | None
 
 
-async def skip_reason(db: Database, source: Source, now: datetime) -> Skip | None:
-    """Whether ``source`` must wait rather than be fetched now (see :func:`skip_for`)."""
+async def prepare(db: Database, source: Source,
+                  now: datetime) -> tuple[SourceState, Skip | None]:
+    """The source's remembered state, and whether it must wait rather than be fetched now
+    (see :func:`skip_for`)."""
     state = await db.call(db.store.state, source.id)
     until = await db.call(db.store.host_wait, state.fetch_url, now)
-    return skip_for(source, state, until)
+    return state, skip_for(source, state, until)
 
 
 def skip_for(source: Source, state: SourceState, host_until: datetime | None) -> Skip | None:
@@ -97,32 +93,32 @@ def skip_for(source: Source, state: SourceState, host_until: datetime | None) ->
 async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
                           rng: random.Random, parsers: Executor | None = None,
                           state: SourceState | None = None) -> Polled:
-    """Fetch and parse one source. Never raises for the source's own failures: they come back
-    in ``Polled.error`` to be recorded on the source; an unexpected error of ours is logged
-    and recorded the same way, so one source can never end a batch. Parsing runs in
-    ``parsers`` (a process pool, so that every core parses) or else in a thread. ``state`` is
-    the source's, when the caller has read it already."""
+    """Fetch and parse one source, and decide what that does to it (:func:`feedhub.update.
+    decide`). Never raises for the source's own failures: they come back in ``Polled.error``
+    to be recorded on the source; an unexpected error of ours is logged and recorded the same
+    way, so one source can never end a batch. Parsing runs in ``parsers`` (a process pool, so
+    that every core parses) or else in a thread. ``state`` is the source's, when the caller
+    has read it already."""
+    if state is None:
+        state = await db.call(db.store.state, source.id)
     try:
         return await _fetch_and_parse(config, db, fetcher, source, rng, parsers, state)
     except Exception as exc:
         log.exception("%s: poll failed unexpectedly", source.id)
-        now = utcnow()
+        message = f"internal error while polling: {type(exc).__name__}: {exc}"
         return Polled(source=source, result=FetchResult(source.url, source.url, None),
-                      body_hash=None, size=0, parsed=None,
-                      error=f"internal error while polling: {type(exc).__name__}: {exc}",
-                      at=now, next_poll=now + timedelta(seconds=config.polling.min_interval))
+                      size=0, parsed=None,
+                      update=broken(state, message, datetime.now(UTC),
+                                    config.polling.min_interval))
 
 
 async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
                            rng: random.Random, parsers: Executor | None,
-                           state: SourceState | None) -> Polled:
-    if state is None:
-        state = await db.call(db.store.state, source.id)
+                           state: SourceState) -> Polled:
     result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
-    precise_now = datetime.now(UTC)
-    now = precise_now.replace(microsecond=0)
-    error = result.error
+    now = datetime.now(UTC)
     parsed: ParsedFeed | None = None
+    parse_error: str | None = None
     body_hash = hashlib.sha256(result.body).hexdigest() if result.ok else None
     if result.ok and body_hash != state.body_hash:
         # Imported only when a body changed: feedparser and lxml would add a tenth of a second
@@ -132,24 +128,15 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
         known = await db.call(db.store.digests, source.id)
         try:
             parsed = await asyncio.get_running_loop().run_in_executor(
-                parsers, parse_feed, result.body, source, result.final_url, result.headers, now,
-                known)
+                parsers, parse_feed, result.body, source, result.final_url, result.headers,
+                now.replace(microsecond=0), known)
         except ParseError as exc:
-            error = str(exc)
-    wait = retry_after(result.status, result.headers, now)
-    hints = ServerHints(
-        fresh_for=freshness(result.headers, now) if error is None else None,
-        retry_after=wait,
-        feed_period=parsed.period if parsed is not None else state.period,
-    )
-    errors = 0 if error is None else state.error_count + 1
-    due = next_poll(precise_now, interval=source.interval,
-                    min_interval=config.polling.min_interval, error_count=errors, hints=hints,
-                    rand=rng.random())
-    wait_until = _ceil_second(precise_now + timedelta(seconds=wait)) if wait else None
+            parse_error = str(exc)
+    update = decide(source, state, result, body_hash=body_hash, parsed=parsed,
+                    parse_error=parse_error, now=now, rand=rng.random(),
+                    min_interval=config.polling.min_interval)
     return Polled(source=source, result=dataclasses.replace(result, body=b""),
-                  body_hash=body_hash, size=len(result.body), parsed=parsed, error=error,
-                  at=now, next_poll=_ceil_second(due), host_wait_until=wait_until)
+                  size=len(result.body), parsed=parsed, update=update)
 
 
 async def record(db: Database, polled: Polled) -> PollOutcome:
@@ -160,16 +147,18 @@ async def record(db: Database, polled: Polled) -> PollOutcome:
 
 
 async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: Source,
-                      rng: random.Random) -> PollOutcome:
-    """Fetch, parse and store one source, and set its next poll time."""
-    return await record(db, await fetch_and_parse(config, db, fetcher, source, rng))
+                      rng: random.Random, state: SourceState | None = None) -> PollOutcome:
+    """Fetch, parse and store one source, and set its next poll time (in the outcome too).
+    ``state`` is the source's, when the caller has read it already."""
+    return await record(db, await fetch_and_parse(config, db, fetcher, source, rng,
+                                                  state=state))
 
 
 async def poll_in_order(config: Config, db: Database, sources: list[Source],
                         progress: Callable[[int, int, int], None] | None = None,
                         ) -> tuple[list[PollOutcome], list[Skip]]:
     """Poll ``sources`` concurrently but store them in the given order; skip those that must
-    wait (see :func:`skip_reason`).
+    wait (see :func:`skip_for`).
 
     When two sources carry the same article, the one stored first gives it its title and body;
     storing in config order makes that choice the same on every run.

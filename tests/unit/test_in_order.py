@@ -7,16 +7,19 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from feedhub.model import FetchResult, Polled, Source
+from feedhub.model import FetchResult, Polled, Source, SourceState
 from feedhub.poller import in_order
+from feedhub.update import decide
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def polled(n: int, size: int) -> Polled:
     source = Source(path=("t", f"s{n}"), url=f"http://127.0.0.1:9/{n}", interval=60)
-    return Polled(source, FetchResult(source.url, source.url, 200), None, size, None, None,
-                  NOW, NOW)
+    result = FetchResult(source.url, source.url, 200)
+    update = decide(source, SourceState(source.id, source.url), result, body_hash=None,
+                    parsed=None, parse_error=None, now=NOW, rand=0.5, min_interval=60)
+    return Polled(source, result, size, None, update)
 
 
 class Probe:

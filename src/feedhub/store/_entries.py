@@ -18,10 +18,15 @@ from feedhub.model import (
     iso,
     path_str,
 )
-from feedhub.states import FAILING, GONE, OK
+from feedhub.states import GONE
 from feedhub.store._sources import Sources, config_hash_of
+from feedhub.update import SourceUpdate
 
 FETCH_LOG_DAYS = 30
+
+
+def _iso(when: datetime | None) -> str | None:
+    return iso(when) if when is not None else None
 
 
 # What makes an entry 'changed': any field a reader would see (not its language alone).
@@ -33,10 +38,11 @@ class Entries(Sources):
     as one poll writes them."""
 
     def record_poll(self, polled: Polled) -> PollOutcome:
-        """Store what one poll of a source brought and when it is next due, in one transaction."""
+        """Store what one poll of a source brought and what it does to the source (its
+        :class:`~feedhub.update.SourceUpdate`, written as it is), in one transaction."""
         db = self.db
-        source, result, parsed, error, now = (polled.source, polled.result, polled.parsed,
-                                              polled.error, polled.at)
+        source, result, parsed, update = polled.source, polled.result, polled.parsed, polled.update
+        error, now = update.error, update.at
         new = updated = 0
         changed: set[int] = set()
         with db.atomic():
@@ -55,35 +61,9 @@ class Entries(Sources):
             if parsed is not None:
                 new, updated, changed = self._store_entries(source, parsed.entries,
                                                             parsed.unchanged, now)
-            state = self.state(source.id)
-            changes: dict[str, Any] = {"last_poll": iso(now), "last_status": result.status,
-                                       "next_poll": iso(polled.next_poll)}
-            if result.moved_to:
-                changes["moved_to"] = result.moved_to
-            if polled.host_wait_until is not None:
-                self._block_host(result.url, polled.host_wait_until, error or "")
-            if error is None:
-                changes.update(state=OK, error=None, error_count=0, error_since=None,
-                               last_success=iso(now))
-                if result.status != 304:
-                    # Refreshed on every 200, even when the body turns out to be unchanged.
-                    changes.update(etag=result.etag, last_modified=result.last_modified)
-                    if polled.body_hash:
-                        changes["body_hash"] = polled.body_hash
-                elif result.etag or result.last_modified:
-                    changes.update(etag=result.etag, last_modified=result.last_modified)
-                if parsed is not None:
-                    changes.update(feed_title=parsed.title, feed_link=parsed.link,
-                                   period=parsed.period, feed_id=parsed.feed_id,
-                                   feed_updated=iso(parsed.updated) if parsed.updated else None)
-            else:
-                changes.update(state=GONE if result.status == 410 else FAILING, error=error,
-                               error_count=state.error_count + 1,
-                               error_since=state.error_since or iso(now))
-            # Plain SQL: this runs for every source on every poll, and sqlite-utils' update
-            # and insert cost more than the statements themselves.
-            db.conn.execute(f"UPDATE sources SET {', '.join(f'{k}=?' for k in changes)} "
-                            "WHERE id=?", [*changes.values(), source.id])
+            if update.host_wait_until is not None:
+                self._block_host(result.url, update.host_wait_until, error or "")
+            self._write_update(source.id, update)
             db.conn.execute("INSERT INTO fetches (source_id, at, status, ms, bytes, new, "
                             "updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [source.id, iso(now), result.status, result.elapsed_ms,
@@ -96,7 +76,26 @@ class Entries(Sources):
         return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
                            elapsed_ms=result.elapsed_ms, error=error,
                            changed_nodes=nodes | emptied, removed=removed,
-                           changed_entries=frozenset(changed), removed_posts=gone_posts)
+                           changed_entries=frozenset(changed), removed_posts=gone_posts,
+                           next_poll=update.next_poll if update.state != GONE else None,
+                           state_changed=update.state_changed)
+
+    def _write_update(self, source_id: str, update: SourceUpdate) -> None:
+        changes: dict[str, Any] = {
+            "last_poll": iso(update.at), "last_status": update.status,
+            "next_poll": iso(update.next_poll), "state": update.state, "error": update.error,
+            "error_count": update.error_count, "error_since": _iso(update.error_since),
+            "last_success": _iso(update.last_success), "etag": update.etag,
+            "last_modified": update.last_modified, "body_hash": update.body_hash,
+            "moved_to": update.moved_to, "period": update.period,
+        }
+        if (feed := update.feed) is not None:
+            changes.update(feed_title=feed.title, feed_link=feed.link, feed_id=feed.feed_id,
+                           feed_updated=_iso(feed.updated))
+        # Plain SQL: this runs for every source on every poll, and sqlite-utils' update
+        # costs more than the statement itself.
+        self.db.conn.execute(f"UPDATE sources SET {', '.join(f'{k}=?' for k in changes)} "
+                             "WHERE id=?", [*changes.values(), source_id])
 
     def digests(self, source_id: str) -> dict[str, str]:
         """The digest of each entry the source's feed held when last stored, to its key."""

@@ -198,6 +198,10 @@ def _state(row: Sequence[Any]) -> SourceState:
      last_success, next_poll, body_hash, moved_to, period) = row
     return SourceState(source_id=sid, url=url, etag=etag, last_modified=last_modified,
                        state=state, error=error, error_count=error_count or 0,
-                       error_since=error_since, last_poll=last_poll, last_success=last_success,
-                       next_poll=next_poll, body_hash=body_hash, moved_to=moved_to,
-                       period=period)
+                       error_since=_when(error_since), last_poll=_when(last_poll),
+                       last_success=_when(last_success), next_poll=_when(next_poll),
+                       body_hash=body_hash, moved_to=moved_to, period=period)
+
+
+def _when(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
