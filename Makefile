@@ -29,6 +29,7 @@ $(HEXO)/node_modules: $(HEXO)/package-lock.json $(HEXO)/package.json
 
 test: $(VENV)/.test-deps $(HEXO)/node_modules
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 clean:

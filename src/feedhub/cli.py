@@ -13,9 +13,10 @@ import logging
 import signal
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from feedhub import __version__
 from feedhub.config import Config, database_of, default_config_path, load_config, parse_config
@@ -85,11 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             return cmd_status(file, args.json)  # it also works while the file is broken
         config = load_config(file)
-        handler = {"run": _run,
-                   "poll": lambda c: cmd_poll(c, args.paths, not args.no_publish),
-                   "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
-                   "opml": lambda c: cmd_opml(c, args.opml_command,
-                                              getattr(args, "file", None))}[args.command]
+        handlers: dict[str, Callable[[Config], int]] = {
+            "run": _run, "poll": lambda c: cmd_poll(c, args.paths, not args.no_publish),
+            "build": cmd_build, "serve": cmd_serve, "check": cmd_check,
+            "opml": lambda c: cmd_opml(c, args.opml_command, getattr(args, "file", None))}
+        handler = handlers[args.command]
         return handler(config)
     except FeedhubError as exc:
         print(f"feedhub: {exc}", file=sys.stderr)
@@ -179,7 +180,7 @@ def cmd_serve(config: Config) -> int:
 
     metrics = Metrics()
 
-    async def health() -> tuple[int, dict]:
+    async def health() -> tuple[int, dict[str, Any]]:
         # No scheduler here to stall: the verdict rests on the sources' states.
         return answer(await db.call(store.facts), datetime.now(UTC))
 

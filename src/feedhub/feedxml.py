@@ -58,7 +58,7 @@ class RawFeed:
     """A feed as feedparser shapes it: its version, the feed's fields, the entries' fields."""
 
     version: str
-    feed: Mapping[str, Any]
+    feed: dict[str, Any]
     entries: list[dict[str, Any]]
     # No string in it holds a control character or lone surrogate XML 1.0 forbids (lxml read
     # it); U+FFFE and U+FFFF may, as feedparser's repair of UTF-8 read as Latin-1 makes them.
@@ -294,7 +294,7 @@ class _Context(dict[str, Any]):
 
 
 def _map_type(kind: str) -> str:
-    return _FeedParserMixin.map_content_type(kind)
+    return str(_FeedParserMixin.map_content_type(kind))
 
 
 def _construct_type(element: lxml.etree._Element, default: str) -> str:

@@ -109,7 +109,7 @@ def normalize(parsed: RawFeed, source: Source, url: str, now: datetime,
     )
 
 
-def raw_digest(raw: Mapping[str, Any], context: str) -> str:
+def raw_digest(raw: dict[str, Any], context: str) -> str:
     """A digest of one entry as a reader gave it, with ``context`` (what else its normalizing
     depends on): equal digests mean normalizing would give the same entry."""
     digest = hashlib.sha256(_utf8(context))
@@ -217,7 +217,7 @@ def effective_content_type(body: bytes, content_type: str) -> str:
     return f"{mime.strip()}; charset={charset}" if charset else mime.strip()
 
 
-def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_author: str,
+def _entry(raw: dict[str, Any], url: str, feed_link: str | None, fallback_author: str,
            now: datetime, feed_lang: str | None, digest: str, xml_clean: bool) -> Entry:
     link = _absolute(url, raw.get("link"))
     guid = raw.get("id") or None
@@ -244,7 +244,7 @@ def _entry(raw: Mapping[str, Any], url: str, feed_link: str | None, fallback_aut
     )
     return Entry(
         key=entry_key(guid, link, "" if identified else content_hash(title, text)),
-        source_id_iri=guid.strip() if is_absolute_iri(guid) else None,
+        source_id_iri=guid.strip() if guid and is_absolute_iri(guid) else None,
         title=title or _untitled(text, link),
         link=link,
         canonical_link=canonical_link(link),
@@ -270,7 +270,7 @@ def _absolute(base: str, href: str | None) -> str | None:
         return None
 
 
-def _xml_base(raw: Mapping[str, Any], url: str) -> str | None:
+def _xml_base(raw: dict[str, Any], url: str) -> str | None:
     """The entry's explicit xml:base, if any, made absolute."""
     details = [*(raw.get("content") or ()), raw.get("summary_detail"), raw.get("title_detail")]
     for detail in details:
@@ -289,7 +289,7 @@ def _base(url: str, xml_base: str | None) -> str:
         return url
 
 
-def _bodies(raw: Mapping[str, Any], url: str, xml_clean: bool) -> tuple[str, str]:
+def _bodies(raw: dict[str, Any], url: str, xml_clean: bool) -> tuple[str, str]:
     """Sanitized (content, summary); a feed with only a description gives it as the content.
     ``xml_clean``: as :class:`RawFeed` says."""
     contents = raw.get("content") or []
@@ -303,7 +303,7 @@ def _bodies(raw: Mapping[str, Any], url: str, xml_clean: bool) -> tuple[str, str
     return content, ("" if fold_whitespace(summary) == fold_whitespace(content) else summary)
 
 
-def _as_html(detail: Mapping[str, Any] | None, url: str, xml_clean: bool) -> str:
+def _as_html(detail: dict[str, Any] | None, url: str, xml_clean: bool) -> str:
     """A content construct as sanitized HTML, its relative URLs resolved against its xml:base
     (feedparser reports the base in effect for each element) or the document URL."""
     if not detail:
@@ -322,7 +322,7 @@ def _lang(value: str | None) -> str | None:
     return tag if _LANG_TAG.match(tag) else None
 
 
-def _author_name(obj: Mapping[str, Any]) -> str:
+def _author_name(obj: dict[str, Any]) -> str:
     """The display name of an entry's or feed's author, without the e-mail address RSS adds."""
     raw = plain_text(obj.get("author") or "")
     # RSS writes "email (Name)"; others write "Name <email>". feedparser's own split of these
@@ -335,7 +335,7 @@ def _author_name(obj: Mapping[str, Any]) -> str:
     return plain_text(", ".join(names))
 
 
-def _categories(raw: Mapping[str, Any]) -> tuple[str, ...]:
+def _categories(raw: dict[str, Any]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for tag in raw.get("tags") or ():
         name = plain_text(tag.get("label") or tag.get("term") or "")

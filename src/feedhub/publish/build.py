@@ -560,7 +560,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
 
     files: list[tuple[Path, Document]] = []
     rendered: list[tuple[Path, object]] = []
-    for target, source, render in (
+    made: tuple[tuple[Path, object, Callable[[], bytes]], ...] = (
         (out / "opml.xml", tree,
          lambda: opml.render_feeds_opml(config.title, config.base_url, config.tree, urls)),
         (out / "sources.opml", tree,
@@ -569,7 +569,8 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
         (out / STYLESHEET, (config.base_url, language),
          lambda: render_stylesheet(words_for(language), language, config.base_url)),
         (out / ICON, (), lambda: ICON_SVG),
-    ):
+    )
+    for target, source, render in made:
         if listing is not None and listing.current(target, source):
             report.unchanged += 1
         else:

@@ -248,7 +248,7 @@ def _syntax_message(origin: str, line: int | None, message: str | None) -> str:
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)
 
 
 def _elements(parent: etree._Element) -> list[etree._Element]:
@@ -263,7 +263,7 @@ def _attr(element: etree._Element, name: str) -> str:
     """An attribute by case-insensitive name (``xmlUrl``, ``xmlurl``, ...), stripped."""
     for key, value in element.attrib.items():
         if etree.QName(key).localname.lower() == name:
-            return value.strip()
+            return str(value).strip()
     return ""
 
 

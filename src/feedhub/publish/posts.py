@@ -15,6 +15,7 @@ from email.utils import format_datetime
 from pathlib import PurePosixPath
 
 import ruamel.yaml
+import ruamel.yaml.error
 import yaml
 
 from feedhub.model import NodePath, StoredEntry
@@ -43,7 +44,7 @@ def _scalar(value: str) -> str:
             if (yaml.safe_load(document) == {"k": value}
                     and _YAML12.load(document) == {"k": value}):
                 return value
-        except (yaml.YAMLError, ruamel.yaml.YAMLError):
+        except (yaml.YAMLError, ruamel.yaml.error.YAMLError):
             pass
     return _single_quoted(value)
 

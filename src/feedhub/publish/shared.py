@@ -65,9 +65,9 @@ class SharedEntries:
             for entry, raw in zip(fresh, rendered, strict=True):
                 full = Piece(raw)
                 lean = without_body(entry, raw)
-                held = AtomEntry(entry.updated, full, full if lean is raw else Piece(lean))
-                self._held[entry.rowid] = held
-                self._size += _size(held)
+                made = AtomEntry(entry.updated, full, full if lean is raw else Piece(lean))
+                self._held[entry.rowid] = made
+                self._size += _size(made)
         found: list[tuple[datetime, Piece]] = []
         for i in ids:
             held = self._held.get(i)
@@ -95,9 +95,9 @@ class SharedEntries:
         """The stored entries ``ids``, in that order: those read lately again, the others
         with ``read`` (which may leave out entries no longer stored)."""
         missing = [i for i in ids if i not in self._read]
-        for entry in read(missing) if missing else ():
-            self._read[entry.rowid] = entry
-            self._read_size += _weight(entry)
+        for fresh in read(missing) if missing else ():
+            self._read[fresh.rowid] = fresh
+            self._read_size += _weight(fresh)
         found = []
         for i in ids:
             entry = self._read.get(i)

@@ -7,9 +7,11 @@ so a node's feed is one indexed range scan), ``nodes`` (per-node counters), ``fe
 log) and ``meta`` (the schema version, the last good config, the last publish). Each fetched
 feed is stored in one transaction.
 
-The parts, one file each: ``_schema`` (tables and migrations), ``_sources`` (sources and
-hosts), ``_entries`` (what a poll writes), ``_hub`` (hub-wide values and summaries),
-``_store`` (the ``Store`` itself, and the reads publishing needs).
+The parts, one file each: ``_schema`` (tables and migrations), ``_nodes`` (which tree nodes
+an entry is in), ``_sources`` (sources and hosts), ``_entries`` (what a poll writes), ``_hub``
+(hub-wide values and summaries), ``_activity`` (the index page's counts and titles),
+``_store`` (the ``Store`` itself, and the reads publishing needs). Each part calls only what
+it or a part below it defines.
 """
 
 from feedhub.model import from_iso, iso

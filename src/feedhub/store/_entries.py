@@ -52,7 +52,7 @@ class Entries(Sources):
             if not current or row[2] != config_hash_of(source):
                 # The config changed while this poll was in flight: its result belongs to a
                 # source that no longer exists in this form. Keep only the log line.
-                db["fetches"].insert({"source_id": source.id, "at": iso(now),
+                db.table("fetches").insert({"source_id": source.id, "at": iso(now),
                                       "status": result.status, "ms": result.elapsed_ms,
                                       "bytes": polled.size, "new": 0, "updated": 0,
                                       "error": "discarded: the config changed during the poll"})
@@ -148,7 +148,9 @@ class Entries(Sources):
                            [heir[0], entry_id, source.id])
                 self._relink([entry_id])
             else:
-                if post := self.post_path(entry_id):
+                post = db.execute("SELECT post_path FROM entries WHERE id=?",
+                                  [entry_id]).fetchone()[0]
+                if post:
                     gone_posts.append(post)
                 self._leave_nodes(entry_id)
                 db.execute("DELETE FROM entries WHERE id=?", [entry_id])
@@ -207,7 +209,8 @@ class Entries(Sources):
             return False
         stored_updated = from_iso(row[1])
         fresh = e.updated if e.updated and e.updated > stored_updated else now
-        self.db["entries"].update(entry_id, {**fields, "updated": iso(max(fresh, stored_updated))})
+        self.db.table("entries").update(entry_id,
+                                        {**fields, "updated": iso(max(fresh, stored_updated))})
         # The archive pages holding it show the edit too (RFC 5005 4.1 allows that for an
         # archive; a reader sees the edit in the subscription document while it is there).
         self.db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) SELECT node, seq "
@@ -251,92 +254,10 @@ class Entries(Sources):
                      "VALUES (?, ?, ?, ?)", [source.id, e.key, entry_id, e.digest])
         return entry_id, record["published"]
 
-    def _join_new(self, node: str, joining: list[tuple[int, str]]) -> None:
-        """New entries (id, published) join a node, numbered in the order given."""
-        if not joining:
-            return
-        db = self.db
-        db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [node])
-        first = db.execute(
-            "UPDATE nodes SET next_seq = next_seq + ?, entries = entries + ?, "
-            "newest = max(coalesce(newest, ''), ?) WHERE node=? RETURNING next_seq - ?",
-            [len(joining), len(joining), max(p for _, p in joining), node, len(joining)]
-        ).fetchone()[0]
-        db.conn.executemany(
-            "INSERT INTO entry_nodes (node, entry_id, published, seq) VALUES (?, ?, ?, ?)",
-            [(node, entry_id, published, first + i)
-             for i, (entry_id, published) in enumerate(joining)])
-
-    def _join_node(self, node: str, entry_id: int, published: str) -> None:
-        db = self.db
-        if db.execute("SELECT 1 FROM entry_nodes WHERE node=? AND entry_id=?",
-                      [node, entry_id]).fetchone():
-            return
-        db.execute("INSERT OR IGNORE INTO nodes (node) VALUES (?)", [node])
-        seq = db.execute("UPDATE nodes SET next_seq = next_seq + 1 WHERE node=? "
-                         "RETURNING next_seq - 1", [node]).fetchone()[0]
-        db.execute("INSERT INTO entry_nodes (node, entry_id, published, seq) VALUES (?, ?, ?, ?)",
-                   [node, entry_id, published, seq])
-        db.execute("UPDATE nodes SET entries = entries + 1, newest = max(coalesce(newest, ''), ?) "
-                   "WHERE node=?", [published, node])
-
-    def _leave_nodes(self, entry_id: int, nodes: set[str] | None = None) -> None:
-        """Take an entry out of the given nodes (all of its nodes when None), keeping the
-        nodes' counts and newest dates right."""
-        db = self.db
-        if nodes is None:
-            nodes = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
-                                              [entry_id])}
-        for node in nodes:
-            # The archive page that held it is written again without it.
-            db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) SELECT node, seq "
-                       "FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
-            db.execute("DELETE FROM entry_nodes WHERE node=? AND entry_id=?", [node, entry_id])
-            db.execute("UPDATE nodes SET entries = entries - 1, newest = (SELECT max(published) "
-                       "FROM entry_nodes WHERE node=?) WHERE node=?", [node, node])
-
     @staticmethod
     def _fields(e: Entry) -> dict[str, Any]:
         return {"title": e.title, "link": e.link, "author": e.author, "content": e.content,
                 "summary": e.summary, "thumbnail": e.thumbnail, "lang": e.lang,
                 "categories": json.dumps(list(e.categories), ensure_ascii=False)}
-
-    def _relink(self, entry_ids: Iterable[int]) -> set[str]:
-        """Recompute the tree nodes of entries from the active sources that carry them; returns
-        the nodes that gained or lost an entry.
-
-        Nodes an entry keeps keep their sequence number, so archive pages do not shift.
-        """
-        db = self.db
-        changed: set[str] = set()
-        for entry_id in entry_ids:
-            rows = db.execute(
-                "SELECT s.path, e.published FROM entry_sources es "
-                "JOIN sources s ON s.id = es.source_id JOIN entries e ON e.id = es.entry_id "
-                "WHERE es.entry_id=? AND s.active=1 ORDER BY es.rowid", [entry_id]).fetchall()
-            wanted: dict[str, None] = {}
-            for path, _ in rows:
-                for node in ancestors(tuple(json.loads(path))):
-                    wanted.setdefault(path_str(node), None)
-            have = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
-                                             [entry_id])}
-            self._leave_nodes(entry_id, have - wanted.keys())
-            for node in wanted:
-                if node not in have:
-                    self._join_node(node, entry_id, rows[0][1])
-            changed |= have ^ wanted.keys()
-        return changed
-
-    def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
-        if not entry_ids:
-            return frozenset()
-        ids = sorted(entry_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT DISTINCT node FROM entry_nodes WHERE entry_id IN "
-                f"({','.join('?' * len(chunk))})", chunk))
-        return frozenset(found)
 
     # -- reading for publishing -----------------------------------------------------------------

@@ -54,7 +54,7 @@ class Hub(Tables):
 
     def _put(self, values: dict[str, str]) -> None:
         with self.db.atomic():
-            self.db["meta"].upsert_all([{"key": k, "value": v} for k, v in values.items()],
+            self.db.table("meta").upsert_all([{"key": k, "value": v} for k, v in values.items()],
                                        pk="key")
 
     def _get(self, *keys: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from feedhub.model import (
     iso,
 )
 from feedhub.states import GONE, NEW
-from feedhub.store._tables import Tables
+from feedhub.store._nodes import Nodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def config_hash_of(source: Source) -> str:
     return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
 
 
-class Sources(Tables):
+class Sources(Nodes):
     """The ``sources`` and ``hosts`` tables."""
 
     def sync_sources(self, sources: Sequence[Source]) -> frozenset[str]:
@@ -75,14 +75,14 @@ class Sources(Tables):
         """
         db = self.db
         wanted = {s.id: s for s in sources if s.enabled}
-        existing = {r["id"]: r for r in db["sources"].rows}
+        existing = {r["id"]: r for r in db.table("sources").rows}
         touched: set[str] = set()
         with db.atomic():
             for sid, src in wanted.items():
                 row = existing.get(sid)
                 config_hash = config_hash_of(src)
                 if row is None:
-                    db["sources"].insert({"id": sid, "path": json.dumps(list(src.path),
+                    db.table("sources").insert({"id": sid, "path": json.dumps(list(src.path),
                                           ensure_ascii=False), "url": src.url, "active": 1,
                                           "state": NEW, "error_count": 0,
                                           "config_hash": config_hash})
@@ -105,10 +105,10 @@ class Sources(Tables):
                     changes["active"] = 1
                     touched.add(sid)
                 if changes:
-                    db["sources"].update(sid, changes)
+                    db.table("sources").update(sid, changes)
             for sid, row in existing.items():
                 if sid not in wanted and row["active"]:
-                    db["sources"].update(sid, {"active": 0})
+                    db.table("sources").update(sid, {"active": 0})
                     touched.add(sid)
             if not touched:
                 return frozenset()
@@ -134,8 +134,8 @@ class Sources(Tables):
         host = host_of(url)
         row = self.db.execute("SELECT not_before FROM hosts WHERE host=?", [host]).fetchone()
         if row is None or from_iso(row[0]) < until:
-            self.db["hosts"].upsert({"host": host, "not_before": iso(until), "reason": reason},
-                                    pk="host")
+            self.db.table("hosts").upsert(
+                {"host": host, "not_before": iso(until), "reason": reason}, pk="host")
 
     def host_waits(self, now: datetime) -> dict[str, datetime]:
         """Every host that asked to be left alone until after ``now``, with until when."""

@@ -107,7 +107,8 @@ class Store(Entries, Hub, Activity):
         key = path_str(node)
         stale = frozenset(r[0] for r in self.db.execute(
             "SELECT seq FROM stale_seqs WHERE node=?", [key]))
-        return ArchiveState(*(row or (0, 0, 1)), stale_seqs=stale)
+        pages, page_size, first_page = row or (0, 0, 1)
+        return ArchiveState(pages, page_size, first_page, stale)
 
     def set_archive_state(self, node: NodePath, state: ArchiveState) -> None:
         """Record the node's pages as written: its stale sequence numbers are cleared."""

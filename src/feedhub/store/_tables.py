@@ -8,7 +8,9 @@ import sqlite_utils
 
 
 class Tables:
-    """What every part of the store shares: the database handle and its file."""
+    """What every part of the store shares: the database handle, its file, and the authority
+    of the ``tag:`` ids it mints (set when the store opens)."""
 
     db: sqlite_utils.Database
     path: Path
+    authority: str
