@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -213,6 +214,29 @@ def test_a_poll_finishing_after_its_source_changed_is_discarded(store: Store) ->
     store.sync_sources([moved, B])
     assert poll(store, A, rss(item("旧地址", guid="old-url"))).new == 0
     assert store.state(A.id).etag is None
+
+
+def test_a_poll_stored_during_another_poll_of_its_source_is_not_rolled_back(
+        store: Store) -> None:
+    # `feedhub poll` beside the daemon: both decided from the state before either fetch.
+    body = rss(item("甲一", guid="a1"))
+    parsed = parse_feed(body, A, A.url, {}, NOW, {})
+    first = FetchResult(url=A.url, final_url=A.url, status=200, etag='"new"')
+    late = FetchResult(url=A.url, final_url=A.url, status=500, error="HTTP 500 from a.example")
+    stale = polled(store, A, late, NOW + timedelta(minutes=1))
+    stored = store.record_poll(polled(store, A, first, NOW, parsed, len(body)))
+    outcome = store.record_poll(stale)
+    state = store.state(A.id)
+    assert (state.etag, state.error_count, state.last_poll) == ('"new"', 0, NOW)
+    assert outcome.new == 0 and outcome.next_poll == stored.next_poll is not None
+    logged = store.db.execute("SELECT error FROM fetches ORDER BY id DESC").fetchone()[0]
+    assert logged == "discarded: another poll of this source was stored during the poll"
+
+
+def test_a_discarded_poll_still_says_when_its_source_is_due(store: Store) -> None:
+    store.sync_sources([replace(A, max_entries=5), B])  # A's limits edited during its poll
+    outcome = poll(store, A, rss(item("迟到", guid="late")))
+    assert outcome.new == 0 and outcome.next_poll is not None and outcome.next_poll > NOW
 
 
 def test_sequence_numbers_are_never_reused(store: Store) -> None:

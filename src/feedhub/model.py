@@ -245,7 +245,7 @@ class PollOutcome:
     removed: int = 0  # entries deleted by retention
     changed_entries: frozenset[int] = frozenset()  # new or updated, for their posts
     removed_posts: tuple[str, ...] = ()  # posts of the entries retention deleted
-    next_poll: datetime | None = None  # None: not until its config changes (gone, discarded)
+    next_poll: datetime | None = None  # None: not until its config changes (gone)
     state_changed: bool = False  # it started or stopped failing, or fails otherwise
 
 

@@ -53,6 +53,9 @@ class SourceUpdate:
     host_wait_until: datetime | None  # the host asked every client to wait until then
     # It started or stopped failing, or fails otherwise: the index page should show it now.
     state_changed: bool
+    # The last poll the decision started from: the store refuses the update if another poll
+    # of the source (a `feedhub poll` beside the daemon) was stored since.
+    based_on: datetime | None
 
 
 def decide(source: Source, state: SourceState, result: FetchResult, *, body_hash: str | None,
@@ -97,6 +100,7 @@ def decide(source: Source, state: SourceState, result: FetchResult, *, body_hash
         next_poll=_ceil_second(due),
         host_wait_until=_ceil_second(now + timedelta(seconds=wait)) if wait else None,
         state_changed=(state.state, state.error) != streak[:2],
+        based_on=state.last_poll,
     )
 
 
@@ -111,7 +115,7 @@ def broken(state: SourceState, message: str, now: datetime, min_interval: float)
         last_success=state.last_success, etag=state.etag, last_modified=state.last_modified,
         body_hash=state.body_hash, moved_to=state.moved_to, period=state.period, feed=None,
         next_poll=_ceil_second(now + timedelta(seconds=min_interval)), host_wait_until=None,
-        state_changed=(state.state, state.error) != (state_, error))
+        state_changed=(state.state, state.error) != (state_, error), based_on=state.last_poll)
 
 
 def _failure(state: SourceState, error: str, status: int | None,

@@ -16,7 +16,8 @@ END = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)  # when the poll ended
 AT = END.replace(microsecond=0)
 EARLIER = AT - timedelta(hours=5)
 HEALTHY = SourceState(SOURCE.id, URL, etag='"v1"', last_modified="Tue, 30 Apr 2024 00:00:00 GMT",
-                      state="ok", last_success=EARLIER, body_hash="old", period=None)
+                      state="ok", last_poll=EARLIER, last_success=EARLIER, body_hash="old",
+                      period=None)
 FAILING = replace(HEALTHY, state="failing", error="HTTP 500 from a.example", error_count=2,
                   error_since=EARLIER)
 FEED = ParsedFeed(title="甲的博客", link="https://a.example/", entries=(), period=None,
@@ -127,4 +128,5 @@ def test_a_fault_of_feedhub_counts_as_a_failure_and_is_retried_after_min_interva
         at=AT, status=None, state="failing", error="internal error while polling: KeyError: 'x'",
         error_count=3, error_since=EARLIER, last_success=EARLIER, etag='"v1"',
         last_modified=HEALTHY.last_modified, body_hash="old", moved_to=None, period=None,
-        feed=None, next_poll=after(300), host_wait_until=None, state_changed=True)
+        feed=None, next_poll=after(300), host_wait_until=None, state_changed=True,
+        based_on=EARLIER)

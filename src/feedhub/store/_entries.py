@@ -19,7 +19,7 @@ from feedhub.model import (
     path_str,
 )
 from feedhub.states import GONE
-from feedhub.store._sources import Sources, config_hash_of
+from feedhub.store._sources import Sources, _when, config_hash_of
 from feedhub.update import SourceUpdate
 
 FETCH_LOG_DAYS = 30
@@ -46,18 +46,28 @@ class Entries(Sources):
         new = updated = 0
         changed: set[int] = set()
         with db.atomic():
-            row = db.execute("SELECT active, url, config_hash FROM sources WHERE id=?",
-                             [source.id]).fetchone()
+            row = db.execute("SELECT active, url, config_hash, last_poll, next_poll, state "
+                             "FROM sources WHERE id=?", [source.id]).fetchone()
             current = row is not None and row[0] and row[1] == source.url
+            why = None
             if not current or row[2] != config_hash_of(source):
-                # The config changed while this poll was in flight: its result belongs to a
-                # source that no longer exists in this form. Keep only the log line.
+                # Its result belongs to a source that no longer exists in this form.
+                why = "the config changed during the poll"
+            elif _when(row[3]) != update.based_on:
+                # Writing this poll's state would roll back the validators, streak and last
+                # success the other poll stored; that poll's entries are stored already.
+                why = "another poll of this source was stored during the poll"
+            if why is not None:
                 db.table("fetches").insert({"source_id": source.id, "at": iso(now),
                                       "status": result.status, "ms": result.elapsed_ms,
                                       "bytes": polled.size, "new": 0, "updated": 0,
-                                      "error": "discarded: the config changed during the poll"})
+                                      "error": f"discarded: {why}"})
+                # Still scheduled: when the stored state says, or else as this poll decided.
+                due = _when(row[4]) if row is not None else None
+                gone = (row is not None and row[5] == GONE) or update.state == GONE
                 return PollOutcome(source_id=source.id, status=result.status,
-                                   elapsed_ms=result.elapsed_ms, error=error)
+                                   elapsed_ms=result.elapsed_ms, error=error,
+                                   next_poll=None if gone else due or update.next_poll)
             if parsed is not None:
                 new, updated, changed = self._store_entries(source, parsed.entries,
                                                             parsed.unchanged, now)
