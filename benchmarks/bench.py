@@ -202,7 +202,7 @@ def fill_database(config: Config, entries: int) -> None:
     from feedhub.store import Store
 
     store = Store(config.database)
-    store.sync_sources(config.sources)  # the schema and the sources, as feedhub makes them
+    store.sources.sync(config.sources)  # the schema and the sources, as feedhub makes them
     store.close()
     sources = len(config.sources)
     with sqlite3.connect(config.database) as db:
@@ -262,9 +262,9 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
         now = datetime.now(UTC).replace(microsecond=0)
         parsed = parse_feed(body.encode(), source, source.url, {}, now)
         result = FetchResult(source.url, source.url, 200)
-        update = decide(source, store.state(source.id), result, body_hash=None, parsed=parsed,
-                        parse_error=None, now=now, rand=0.5, min_interval=60)
-        outcome = store.record_poll(Polled(source, result, len(body), parsed, update))
+        update = decide(source, store.sources.state(source.id), result, body_hash=None,
+                        parsed=parsed, parse_error=None, now=now, rand=0.5, min_interval=60)
+        outcome = store.polls.record(Polled(source, result, len(body), parsed, update))
         config.output.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         report = publish(config, store, changes_of([outcome]), listing)

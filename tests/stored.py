@@ -15,8 +15,8 @@ def polled(store: Store, source: Source, result: FetchResult, now: datetime,
            body_hash: str | None = None) -> Polled:
     """A poll of ``source`` as the poller hands it to the store: what it does to the source
     decided from the state the store remembers."""
-    update = decide(source, store.state(source.id), result, body_hash=body_hash, parsed=parsed,
-                    parse_error=None, now=now, rand=0.5, min_interval=60)
+    update = decide(source, store.sources.state(source.id), result, body_hash=body_hash,
+                    parsed=parsed, parse_error=None, now=now, rand=0.5, min_interval=60)
     return Polled(source, result, size, parsed, update)
 
 
@@ -25,4 +25,4 @@ def newest_entries(store: Store, node: NodePath, limit: int) -> list[StoredEntry
     ids = [r[0] for r in store.db.execute(
         "SELECT entry_id FROM entry_nodes WHERE node = ? "
         "ORDER BY published DESC, entry_id DESC LIMIT ?", [path_str(node), limit])]
-    return store.entries_by_id(ids)
+    return store.publishing.entries_by_id(ids)

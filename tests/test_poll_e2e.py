@@ -335,7 +335,7 @@ def test_poll_reports_progress_as_sources_are_fetched(hub: tuple[Path, FeedServe
     config_path, _ = hub
     config = load_config(config_path)
     store = Store(config.database)
-    store.sync_sources(config.sources)
+    store.sources.sync(config.sources)
     db = Database(store)
     seen: list[tuple[int, int, int]] = []
     try:

@@ -36,7 +36,7 @@ def hub(tmp_path: Path) -> tuple[Config, Store]:
     config = load_config(write_config(tmp_path, SOURCES,
                                       extra=f"publish: {{entries: {PER_PAGE}}}\n"))
     store = Store.for_base_url(config.database, config.base_url)
-    store.sync_sources(config.sources)
+    store.sources.sync(config.sources)
     return config, store
 
 
@@ -46,7 +46,7 @@ def gzip_hub(tmp_path: Path) -> tuple[Config, Store]:
     config = load_config(write_config(
         tmp_path, SOURCES, extra=f"publish: {{entries: {PER_PAGE}, gzip: true}}\n"))
     store = Store.for_base_url(config.database, config.base_url)
-    store.sync_sources(config.sources)
+    store.sources.sync(config.sources)
     return config, store
 
 
@@ -59,7 +59,7 @@ def poll(store: Store, source: Source, *titles: str, at: datetime = NOW) -> Poll
         for title in titles)
     body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
     parsed = parse_feed(body, source, source.url, {}, at)
-    return store.record_poll(polled(store, source, FetchResult(source.url, source.url, 200), at,
+    return store.polls.record(polled(store, source, FetchResult(source.url, source.url, 200), at,
                                     parsed, len(body)))
 
 
@@ -150,10 +150,10 @@ def test_a_subscription_document_holds_the_entries_that_joined_last(
     # subscribers (RFC 5005 4: "the most recently added or changed entries").
     for i in range(7):
         poll(store, source, f"条目{i}", at=NOW - timedelta(days=i))
-    by_seq = store.entry_ids_by_seq(source.path, 1, 2**62)  # last joined first
-    assert store.newest_entry_ids(source.path, 2) == by_seq[:2]
-    assert store.newest_entry_ids(source.path, 50) == by_seq
-    assert store.newest_entry_ids(("无此节点",), 2) == []
+    by_seq = store.publishing.entry_ids_by_seq(source.path, 1, 2**62)  # last joined first
+    assert store.publishing.newest_entry_ids(source.path, 2) == by_seq[:2]
+    assert store.publishing.newest_entry_ids(source.path, 50) == by_seq
+    assert store.publishing.newest_entry_ids(("无此节点",), 2) == []
 
 
 def test_times_read_back_exactly_as_stored_before_and_after_1970(
@@ -171,7 +171,7 @@ def test_times_read_back_exactly_as_stored_before_and_after_1970(
     assert all(e.published.tzinfo is UTC and e.updated.tzinfo is UTC for e in entries)
     (newest,) = store.db.execute("SELECT newest FROM nodes WHERE node=?",
                                  ["/".join(source.path)]).fetchone()
-    assert store.node_stats()["/".join(source.path)][1] == from_iso(newest)
+    assert store.publishing.node_stats()["/".join(source.path)][1] == from_iso(newest)
 
 
 # --- the files listing the feeds ------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_retention_empties_and_rewrites_the_archive_pages_it_touches(tmp_path: P
     config = load_config(write_config(tmp_path, sources,
                                       extra=f"publish: {{entries: {PER_PAGE}}}\n"))
     store = Store.for_base_url(config.database, config.base_url)
-    store.sync_sources(config.sources)
+    store.sources.sync(config.sources)
     first, second = config.sources
     for i in range(8):
         # Each poll's feed holds only its own two entries: older ones may expire.
@@ -355,7 +355,7 @@ def test_retention_empties_and_rewrites_the_archive_pages_it_touches(tmp_path: P
         # Nothing retention deleted is left in the archive, and every stored entry is in it.
         assert reached == node_atom_ids(store, path_str(node)), node
     # 甲 keeps 4 of its 16 entries: its oldest pages went, and its archive now starts later.
-    state = store.archive_state(first.path)
+    state = store.publishing.archive_state(first.path)
     assert state.first_page > 1 and not state.stale_seqs
     assert not (config.output / "archive" / "科技" / "甲" / "1.atom.gz").exists()
     # What the polls left on disk is what a full build writes from the database.
@@ -369,7 +369,7 @@ def test_max_bytes_bounds_the_output_by_dropping_the_oldest_archive_pages(
     config = load_config(write_config(tmp_path, SOURCES,
                                       extra=f"publish: {{entries: {PER_PAGE}}}\n"))
     store = Store.for_base_url(config.database, config.base_url)
-    store.sync_sources(config.sources)
+    store.sources.sync(config.sources)
     publish(config, store)
     fill(config, store, 12)
     budget = output_bytes(config.output) + 2000
@@ -383,7 +383,7 @@ def test_max_bytes_bounds_the_output_by_dropping_the_oldest_archive_pages(
         assert output_bytes(config.output) <= budget, i
         deleted += report.deleted
     assert any(p.name.endswith(".atom.gz") for p in deleted)
-    assert store.archive_state(()).first_page > 1
+    assert store.publishing.archive_state(()).first_page > 1
     for node in config.nodes:
         documents = archive_walk(bounded, node.path)  # every link still resolves
         # The subscription documents are whole: only the archive starts later.

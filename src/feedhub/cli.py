@@ -149,8 +149,8 @@ def _synced_store(config: Config) -> tuple[Store, frozenset[str]]:
     and the nodes whose entries that regrouped (sources removed, disabled or back)."""
     store = Store.for_base_url(config.database, config.base_url, cache_mib=BATCH_CACHE_MIB)
     try:
-        regrouped = store.sync_sources(config.sources)
-        store.remember_config(str(config.file), config.text, datetime.now(UTC))
+        regrouped = store.sources.sync(config.sources)
+        store.meta.remember_config(str(config.file), config.text, datetime.now(UTC))
     except BaseException:
         store.close()
         raise
@@ -182,10 +182,10 @@ def cmd_serve(config: Config) -> int:
 
     async def health() -> tuple[int, dict[str, Any]]:
         # No scheduler here to stall: the verdict rests on the sources' states.
-        return answer(await db.call(store.facts), datetime.now(UTC))
+        return answer(await db.call(store.meta.facts), datetime.now(UTC))
 
     async def refresh() -> None:
-        facts = await db.call(store.facts)
+        facts = await db.call(store.meta.facts)
         await asyncio.to_thread(metrics.refresh, facts, config.database, config.output)
 
     async def serve() -> None:
@@ -223,7 +223,7 @@ def cmd_status(file: Path, as_json: bool) -> int:
     try:
         if broken is not None:
             config = _good_config(store, file, broken)
-        rows = store.status(config.sources)
+        rows = store.sources.status(config.sources)
     finally:
         store.close()
     if as_json:
@@ -248,7 +248,7 @@ def cmd_status(file: Path, as_json: bool) -> int:
 def _good_config(store: Store, file: Path, error: ConfigError) -> Config:
     """The last good config in ``store``, after a line on stderr saying what is wrong with
     ``file``; ConfigError when the database holds none."""
-    good = store.good_config()
+    good = store.meta.good_config()
     try:
         config = parse_config(good.text, file) if good is not None else None
     except ConfigError:

@@ -186,7 +186,7 @@ class Daemon:
         sources = self.sources  # a SIGHUP reload may replace it meanwhile
         now = utcnow()
         overdue: list[str] = []
-        states = await self.db.call(self.db.store.states)  # one query, not one per source
+        states = await self.db.call(self.db.store.sources.states)  # one query, not one per source
         for source_id in sources:
             state = states.get(source_id)
             if state is not None and state.state == GONE:
@@ -380,14 +380,14 @@ class Daemon:
         """``ok``, ``degraded`` or (503) ``failing``, with the reasons: failing sources, a
         stalled scheduler, a config file on disk that could not be applied."""
         assert self.db is not None
-        facts = await self.db.call(self.db.store.facts)
+        facts = await self.db.call(self.db.store.meta.facts)
         trouble = (None if self.config_error is None
                    else ConfigTrouble(self.config_error, self.config_loaded_at))
         return answer(facts, utcnow(), self.started, trouble)
 
     async def _refresh_metrics(self) -> None:
         assert self.db is not None
-        facts = await self.db.call(self.db.store.facts)
+        facts = await self.db.call(self.db.store.meta.facts)
         await asyncio.to_thread(self.metrics.refresh, facts, self.config.database,
                                 self.config.output)
 
@@ -396,8 +396,8 @@ class Daemon:
         last good one (``feedhub status`` reads it while the file on disk is broken)."""
         assert self.db is not None
         store = self.db.store
-        await self.db.call(store.sync_sources, self.config.sources)
-        await self.db.call(store.remember_config, str(self.config.file), self.config.text,
+        await self.db.call(store.sources.sync, self.config.sources)
+        await self.db.call(store.meta.remember_config, str(self.config.file), self.config.text,
                            self.config_loaded_at)
         self.metrics.config_applied(self.config_loaded_at)
 

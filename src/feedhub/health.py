@@ -1,6 +1,6 @@
 """What ``/healthz`` answers: ``ok``, ``degraded`` or ``failing`` (HTTP 503), and why.
 
-Pure: the facts come from the database (``Store.facts``) and, for the daemon, from its
+Pure: the facts come from the database (``Meta.facts``) and, for the daemon, from its
 scheduler and its last config reload.
 """
 

@@ -26,6 +26,16 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def iso_or_none(when: datetime | None) -> str | None:
+    """:func:`iso`, for a time that may be missing (a column that may be NULL)."""
+    return None if when is None else iso(when)
+
+
+def from_iso_or_none(text: str | None) -> datetime | None:
+    """:func:`from_iso`, for a column that may be NULL."""
+    return from_iso(text) if text else None
+
+
 def path_str(path: NodePath) -> str:
     """The path as the user writes it: names joined by '/'; the root is ''."""
     return "/".join(path)

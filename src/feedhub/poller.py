@@ -72,8 +72,8 @@ async def prepare(db: Database, source: Source,
                   now: datetime) -> tuple[SourceState, Skip | None]:
     """The source's remembered state, and whether it must wait rather than be fetched now
     (see :func:`skip_for`)."""
-    state = await db.call(db.store.state, source.id)
-    until = await db.call(db.store.host_wait, state.fetch_url, now)
+    state = await db.call(db.store.sources.state, source.id)
+    until = await db.call(db.store.sources.host_wait, state.fetch_url, now)
     return state, skip_for(source, state, until)
 
 
@@ -100,7 +100,7 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
     that every core parses) or else in a thread. ``state`` is the source's, when the caller
     has read it already."""
     if state is None:
-        state = await db.call(db.store.state, source.id)
+        state = await db.call(db.store.sources.state, source.id)
     try:
         return await _fetch_and_parse(config, db, fetcher, source, rng, parsers, state)
     except Exception as exc:
@@ -125,7 +125,7 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
         # to the start of every `feedhub poll` that finds nothing new.
         from feedhub.parse import parse_feed
 
-        known = await db.call(db.store.digests, source.id)
+        known = await db.call(db.store.polls.digests, source.id)
         try:
             parsed = await asyncio.get_running_loop().run_in_executor(
                 parsers, parse_feed, result.body, source, result.final_url, result.headers,
@@ -141,7 +141,7 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
 
 async def record(db: Database, polled: Polled) -> PollOutcome:
     """Store a polled source and log the one line that says what happened."""
-    outcome = await db.call(db.store.record_poll, polled)
+    outcome = await db.call(db.store.polls.record, polled)
     _log(outcome)
     return outcome
 
@@ -167,8 +167,8 @@ async def poll_in_order(config: Config, db: Database, sources: list[Source],
     now = utcnow()
     # One read of every state and host wait, rather than a round trip per source: a batch of
     # unchanged feeds is otherwise mostly waiting on the database thread.
-    states = await db.call(db.store.states)
-    waits = await db.call(db.store.host_waits, now)
+    states = await db.call(db.store.sources.states)
+    waits = await db.call(db.store.sources.host_waits, now)
     fresh = {s.id: states.get(s.id) or SourceState(source_id=s.id, url="") for s in sources}
     skips = [skip_for(s, fresh[s.id], waits.get(host_of(fresh[s.id].fetch_url)))
              for s in sources]
@@ -279,7 +279,7 @@ def _store_all(store: Store, batch: list[Polled]) -> list[PollOutcome]:
     # One transaction for the batch (each poll's own becomes a savepoint in it): a run of
     # unchanged feeds is then one commit, not one per feed.
     with store.db.atomic():
-        return [store.record_poll(p) for p in batch]
+        return [store.polls.record(p) for p in batch]
 
 
 def _log(o: PollOutcome) -> None:

@@ -257,7 +257,7 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
                 _publish(config, store, Changes(nodes=frozenset(trimmed)), listing, report)
     finally:
         report.sync()
-    store.note_publish(datetime.now(UTC))  # /healthz reads it, across restarts
+    store.meta.note_publish(datetime.now(UTC))  # /healthz reads it, across restarts
     report.elapsed_ms = int((time.monotonic() - started) * 1000)
     return report
 
@@ -271,7 +271,7 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
     # After a poll: the changed nodes, those with archive pages to write again, and any node
     # that has no feed yet (a new source whose feed is empty changes no entries, but still
     # gets its feed).
-    stale = store.stale_nodes() if changes is not None else set()
+    stale = store.publishing.stale_nodes() if changes is not None else set()
     chosen = list(tree.values()) if changes is None else [
         node for key, node in tree.items()
         if key in changes.nodes or key in stale
@@ -293,19 +293,19 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
     # The pages are durable before the database says they are written.
     report.sync()
     for path, state in archived:
-        store.set_archive_state(path, state)
+        store.publishing.set_archive_state(path, state)
     report.changed_feeds += [feed_urls[p] for p in report.written if p in feed_urls]
     if changes is None:
         _remove_strays(config, report)
     if config.posts is not None:
-        renaming = store.posts_to_rename()
-        ids = (store.all_entry_ids() if changes is None or renaming
+        renaming = store.meta.posts_to_rename()
+        ids = (store.publishing.all_entry_ids() if changes is None or renaming
                else sorted(changes.entries))
         if ids:
             _publish_posts(config.posts, store, ids, report, renaming)
         if renaming:
             report.sync()
-            store.posts_renamed()
+            store.meta.posts_renamed()
         for relative in () if changes is None else changes.removed_posts:
             _delete_post(config.posts, relative, report)
 
@@ -351,7 +351,7 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     from feedhub.publish.deflate import Document, Piece
     from feedhub.publish.shared import SharedEntries
 
-    undated = store.first_published()
+    undated = store.publishing.first_published()
     work: list[_Work] = []
     archived: list[tuple[NodePath, ArchiveState]] = []
     for rank, node in enumerate(nodes):
@@ -365,7 +365,7 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     for done, (_, item) in enumerate(sorted(work, key=itemgetter(0)), 1):
         if isinstance(item, _Page):
             target = config.output / archive_file(item.node.path, item.number)
-            held = shared.get(item.ids, store.entries_by_id, packed=True,
+            held = shared.get(item.ids, store.publishing.entries_by_id, packed=True,
                               bodies=carries_bodies(item.node))
             head, tail = render_frame(
                 _archive_info(config, item.node, item.number, item.first_page, undated),
@@ -389,8 +389,8 @@ def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_pa
                report: PublishReport) -> tuple[list[_Work], ArchiveState]:
     """What to write for one node, and its archive bookkeeping once written."""
     size = config.publish.entries
-    known = store.archive_state(node.path)
-    plan = plan_pages(store.node_size(node.path), size, known,
+    known = store.publishing.archive_state(node.path)
+    plan = plan_pages(store.publishing.node_size(node.path), size, known,
                       has_archive(node, config.publish.archive), every_page)
     folder = config.output / archive_file(node.path, 1).parent
     if plan.recut:
@@ -402,7 +402,7 @@ def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_pa
     # new first page is written again without a link to an older one.
     first = state.first_page
     while (first <= state.pages and first in write
-           and not store.entry_ids_by_seq(node.path, *seq_range(first, size))):
+           and not store.publishing.entry_ids_by_seq(node.path, *seq_range(first, size))):
         _delete(gzipped(folder / f"{first}.atom"), report)
         write.discard(first)
         first += 1
@@ -418,10 +418,10 @@ def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_pa
                 and gzipped(folder / f"{number}.atom").exists()
                 and not (folder / f"{number}.atom").exists()):
             continue
-        ids = store.entry_ids_by_seq(node.path, *seq_range(number, size))
+        ids = store.publishing.entry_ids_by_seq(node.path, *seq_range(number, size))
         newest = max(newest, *ids, 0)
         work.append(((newest, 0, rank, number), _Page(node, number, first, ids)))
-    ids = store.newest_entry_ids(node.path, size)
+    ids = store.publishing.newest_entry_ids(node.path, size)
     newest_page = state.pages if state.pages >= first else None
     work.append(((max(newest, *ids, 0), 1, rank, 0), _Feed(node, newest_page, ids)))
     return work, state
@@ -441,7 +441,7 @@ def _feed_files(config: Config, store: Store, feed: _Feed, info: FeedInfo,
 
     # Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
     renderers = {"rss": render_rss, "json": render_json}
-    entries = _newest_first(shared.entries(feed.ids, store.entries_by_id))
+    entries = _newest_first(shared.entries(feed.ids, store.publishing.entries_by_id))
     files = []
     for ext in config.publish.formats:
         data = (_atom_feed(info, entries, shared) if ext == "atom"
@@ -478,11 +478,11 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
         return set()
     firsts: dict[NodePath, tuple[int, int]] = {}  # node: (first page, newest full page)
     for node in config.nodes:
-        state = store.archive_state(node.path)
+        state = store.publishing.archive_state(node.path)
         if state.pages >= state.first_page and has_archive(node, config.publish.archive):
             firsts[node.path] = (state.first_page, state.pages)
     def oldest_first(path: NodePath, page: int) -> tuple[float, int, NodePath]:
-        newest = store.newest_in_seqs(path, *seq_range(page, size))
+        newest = store.publishing.newest_in_seqs(path, *seq_range(page, size))
         return (newest.timestamp() if newest else float("-inf"), page, path)
 
     queue = [oldest_first(path, first) for path, (first, _) in firsts.items()]
@@ -494,10 +494,10 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
         with contextlib.suppress(FileNotFoundError):
             total -= page.stat().st_size
         _delete(page, report)
-        store.set_first_page(path, first + 1)
+        store.publishing.set_first_page(path, first + 1)
         affected.add(path_str(path))
         if first + 1 <= firsts[path][1]:
-            store.mark_stale(path, seq_range(first + 1, size)[0])
+            store.publishing.mark_stale(path, seq_range(first + 1, size)[0])
             heapq.heappush(queue, oldest_first(path, first + 1))
     if total > config.publish.max_bytes:
         log.warning("the output is %d bytes, over publish.max_bytes (%d), with no archive page "
@@ -520,9 +520,9 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     from feedhub.publish.words import words_for
 
     out = config.output
-    stats = store.node_stats()
-    sites = store.site_links()
-    health = store.source_health()
+    stats = store.publishing.node_stats()
+    sites = store.sources.site_links()
+    health = store.sources.health()
     # What index.html shows of each node, beyond the tree: its count, newest date and site,
     # and its source's health. The day and week counts and the newest titles follow from
     # these and the hour, so they are read only when the page is rendered again.
@@ -531,7 +531,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
               _health_of(node.source, health.get(node.source.id)) if node.source else None)
              for node in config.nodes]
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    language = config.language or store.dominant_language() or "en"
+    language = config.language or store.activity.dominant_language() or "en"
     # The tree's nodes are compared as they are (an unchanged tree is the very same object);
     # what the store says of them, as a digest, so as not to hold it between publishes.
     tree = (config.title, config.base_url, config.tree)
@@ -542,8 +542,8 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
         names = [path_str(node.path) for node in config.nodes]
         known = listing.activity if listing is not None and listing.activity_hour == hour else {}
         stale = [n for n in names if n not in known or changed is None or n in changed]
-        counts = store.node_activity(stale, hour)
-        recent = store.recent_entries(stale, RECENT_TITLES)
+        counts = store.activity.node_activity(stale, hour)
+        recent = store.activity.recent_entries(stale, RECENT_TITLES)
         known = {**known, **{n: (counts[n], tuple(recent[n])) for n in stale}}
         if listing is not None:
             listing.activity, listing.activity_hour = known, hour
@@ -582,7 +582,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
 
 
 def _health_of(source: Source, row: tuple[Any, ...] | None) -> SourceHealth:
-    """What the index page tells of a source, from its ``Store.source_health`` row: not
+    """What the index page tells of a source, from its ``Sources.health`` row: not
     polled yet when it has none, or when its URL was edited since (as ``feedhub status``)."""
     from feedhub.publish.index import SourceHealth
 
@@ -653,23 +653,23 @@ def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishRe
     from feedhub.publish import posts
 
     for start in range(0, len(ids), 500):
-        for entry in store.entries_by_id(ids[start:start + 500]):
+        for entry in store.publishing.entries_by_id(ids[start:start + 500]):
             if not entry.node_paths:
                 continue  # no active source carries it: not published
             path = entry.node_paths[0]
             relative = posts.post_folder(path)
-            old_path = store.post_path(entry.rowid)
+            old_path = store.publishing.post_path(entry.rowid)
             if old_path and not renaming and PurePosixPath(old_path).parent == relative:
                 new_path = old_path
             else:
                 name = posts.post_name(entry.title, entry.atom_id, taken=False)
-                if store.post_owner(str(relative / name)) not in (None, entry.rowid):
+                if store.publishing.post_owner(str(relative / name)) not in (None, entry.rowid):
                     name = posts.post_name(entry.title, entry.atom_id, taken=True)
                 new_path = str(relative / name)
             if old_path != new_path:
                 if old_path:
                     _delete_post(folder, old_path, report)
-                store.set_post_path(entry.rowid, new_path)
+                store.publishing.set_post_path(entry.rowid, new_path)
             report.note(folder / new_path, posts.render_post(entry, path).encode("utf-8"))
 
 

@@ -7,11 +7,12 @@ so a node's feed is one indexed range scan), ``nodes`` (per-node counters), ``fe
 log) and ``meta`` (the schema version, the last good config, the last publish). Each fetched
 feed is stored in one transaction.
 
-The parts, one file each: ``_schema`` (tables and migrations), ``_nodes`` (which tree nodes
-an entry is in), ``_sources`` (sources and hosts), ``_entries`` (what a poll writes), ``_hub``
-(hub-wide values and summaries), ``_activity`` (the index page's counts and titles),
-``_store`` (the ``Store`` itself, and the reads publishing needs). Each part calls only what
-it or a part below it defines.
+The parts, one file each, all over the one connection the ``Store`` opens, each given the
+parts it uses when the store is built: ``_nodes`` (which tree nodes an entry is in, with their
+counts), ``_sources`` (sources and hosts), ``_retention`` (a source's age and count limits),
+``_polls`` (what a poll writes), ``_publishing`` (what a publish reads and records), ``_meta``
+(hub-wide values and summaries), ``_activity`` (the index page's counts and titles);
+``_schema`` creates and upgrades the tables, and ``_store`` opens the file and builds the parts.
 """
 
 from feedhub.model import from_iso, iso

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlite_utils
+
 from feedhub.model import RecentEntry, iso
-from feedhub.store._tables import Tables
 
 # Entries sampled, newest first, to tell the hub's language: enough for a majority, and a
 # bounded read however large the database.
 LANGUAGE_SAMPLE = 1000
 
 
-class Activity(Tables):
+@dataclass(frozen=True, slots=True)
+class Activity:
     """Reads for the curator's page. Each is a range of the ``(node, published)`` index per
     node, so the cost follows the tree's size, not the number of entries."""
+
+    db: sqlite_utils.Database
 
     def node_activity(self, nodes: Iterable[str], now: datetime) -> dict[str, tuple[int, int]]:
         """Per node: its entries published in the day and in the week before ``now``."""

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlite_utils
 
 from feedhub.model import ancestors, path_str
-from feedhub.store._tables import Tables
 
 
-class Nodes(Tables):
+@dataclass(frozen=True, slots=True)
+class Nodes:
     """The ``entry_nodes`` and ``nodes`` tables, as storing and syncing sources change them."""
 
-    def _join_new(self, node: str, joining: list[tuple[int, str]]) -> None:
+    db: sqlite_utils.Database
+
+    def join_new(self, node: str, joining: list[tuple[int, str]]) -> None:
         """New entries (id, published) join a node, numbered in the order given."""
         if not joining:
             return
@@ -29,7 +34,8 @@ class Nodes(Tables):
             [(node, entry_id, published, first + i)
              for i, (entry_id, published) in enumerate(joining)])
 
-    def _join_node(self, node: str, entry_id: int, published: str) -> None:
+    def join_node(self, node: str, entry_id: int, published: str) -> None:
+        """An entry joins one node it is not in yet, as its newest member."""
         db = self.db
         if db.execute("SELECT 1 FROM entry_nodes WHERE node=? AND entry_id=?",
                       [node, entry_id]).fetchone():
@@ -42,7 +48,7 @@ class Nodes(Tables):
         db.execute("UPDATE nodes SET entries = entries + 1, newest = max(coalesce(newest, ''), ?) "
                    "WHERE node=?", [published, node])
 
-    def _leave_nodes(self, entry_id: int, nodes: set[str] | None = None) -> None:
+    def leave(self, entry_id: int, nodes: set[str] | None = None) -> None:
         """Take an entry out of the given nodes (all of its nodes when None), keeping the
         nodes' counts and newest dates right."""
         db = self.db
@@ -57,7 +63,7 @@ class Nodes(Tables):
             db.execute("UPDATE nodes SET entries = entries - 1, newest = (SELECT max(published) "
                        "FROM entry_nodes WHERE node=?) WHERE node=?", [node, node])
 
-    def _relink(self, entry_ids: Iterable[int]) -> set[str]:
+    def relink(self, entry_ids: Iterable[int]) -> set[str]:
         """Recompute the tree nodes of entries from the active sources that carry them; returns
         the nodes that gained or lost an entry.
 
@@ -76,14 +82,15 @@ class Nodes(Tables):
                     wanted.setdefault(path_str(ancestor), None)
             have = {r[0] for r in db.execute("SELECT node FROM entry_nodes WHERE entry_id=?",
                                              [entry_id])}
-            self._leave_nodes(entry_id, have - wanted.keys())
+            self.leave(entry_id, have - wanted.keys())
             for node in wanted:
                 if node not in have:
-                    self._join_node(node, entry_id, rows[0][1])
+                    self.join_node(node, entry_id, rows[0][1])
             changed |= have ^ wanted.keys()
         return changed
 
-    def _nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
+    def nodes_of(self, entry_ids: set[int]) -> frozenset[str]:
+        """Every node any of the entries is in."""
         if not entry_ids:
             return frozenset()
         ids = sorted(entry_ids)

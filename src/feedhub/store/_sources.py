@@ -10,12 +10,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedhub.model import (
-    Source,
-    SourceState,
-    from_iso,
-    iso,
-)
+import sqlite_utils
+
+from feedhub.model import Source, SourceState, from_iso, from_iso_or_none, iso
 from feedhub.states import GONE, NEW
 from feedhub.store._nodes import Nodes
 
@@ -63,10 +60,14 @@ def config_hash_of(source: Source) -> str:
     return hashlib.sha256("\x1e".join(fields).encode("utf-8")).hexdigest()
 
 
-class Sources(Nodes):
+@dataclass(frozen=True, slots=True)
+class Sources:
     """The ``sources`` and ``hosts`` tables."""
 
-    def sync_sources(self, sources: Sequence[Source]) -> frozenset[str]:
+    db: sqlite_utils.Database
+    nodes: Nodes  # which the entries of a source that comes or goes join or leave
+
+    def sync(self, sources: Sequence[Source]) -> frozenset[str]:
         """Make the sources table match the config: new rows, moved URLs reset, removed ones idle.
 
         Entries of removed or disabled sources leave the published feeds (their node links are
@@ -115,7 +116,7 @@ class Sources(Nodes):
             ids = [r[0] for r in db.execute(
                 f"SELECT DISTINCT entry_id FROM entry_sources WHERE source_id IN "
                 f"({','.join('?' * len(touched))})", list(touched))]
-            return frozenset(self._relink(ids))
+            return frozenset(self.nodes.relink(ids))
 
     def state(self, source_id: str) -> SourceState:
         """The remembered polling state of a source (a fresh one if never seen)."""
@@ -128,9 +129,9 @@ class Sources(Nodes):
         return {row[0]: _state(row) for row in self.db.conn.execute(
             f"SELECT {_STATE_COLUMNS} FROM sources")}
 
-    # -- one poll -------------------------------------------------------------------------------
-
-    def _block_host(self, url: str, until: datetime, reason: str) -> None:
+    def block_host(self, url: str, until: datetime, reason: str) -> None:
+        """Leave the host of ``url`` alone until ``until`` (a longer wait already asked for
+        stands)."""
         host = host_of(url)
         row = self.db.execute("SELECT not_before FROM hosts WHERE host=?", [host]).fetchone()
         if row is None or from_iso(row[0]) < until:
@@ -176,7 +177,7 @@ class Sources(Nodes):
             out.append(row)
         return out
 
-    def source_health(self) -> dict[str, tuple[Any, ...]]:
+    def health(self) -> dict[str, tuple[Any, ...]]:
         """Per active source: (url, state, last_poll, last_success, error, error_count,
         error_since, moved_to), in one query without entry counts (the index page's)."""
         return {r[0]: r[1:] for r in self.db.execute(
@@ -198,10 +199,8 @@ def _state(row: Sequence[Any]) -> SourceState:
      last_success, next_poll, body_hash, moved_to, period) = row
     return SourceState(source_id=sid, url=url, etag=etag, last_modified=last_modified,
                        state=state, error=error, error_count=error_count or 0,
-                       error_since=_when(error_since), last_poll=_when(last_poll),
-                       last_success=_when(last_success), next_poll=_when(next_poll),
+                       error_since=from_iso_or_none(error_since),
+                       last_poll=from_iso_or_none(last_poll),
+                       last_success=from_iso_or_none(last_success),
+                       next_poll=from_iso_or_none(next_poll),
                        body_hash=body_hash, moved_to=moved_to, period=period)
-
-
-def _when(text: str | None) -> datetime | None:
-    return from_iso(text) if text else None

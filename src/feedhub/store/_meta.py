@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+
+import sqlite_utils
 
 from feedhub.model import GoodConfig, HubFacts, from_iso, iso
 from feedhub.states import GONE, STATES
-from feedhub.store._tables import Tables
 
 
-class Hub(Tables):
+@dataclass(frozen=True, slots=True)
+class Meta:
     """Hub-wide values in the ``meta`` table, and summaries of ``sources`` and ``entries``."""
+
+    db: sqlite_utils.Database
 
     def remember_config(self, file: str, text: str, at: datetime) -> None:
         """Keep ``text`` as the last config that loaded cleanly, so that ``feedhub status`` can

@@ -1,11 +1,15 @@
-"""Storing what a poll brought: dedup, updates in place, tree nodes, retention."""
+"""Storing what a poll brought: its entries (dedup, updates in place, tree nodes), the
+source's update and the log row, in one transaction."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+import sqlite_utils
 
 from feedhub.dedup import mint_atom_id
 from feedhub.model import (
@@ -15,29 +19,36 @@ from feedhub.model import (
     Source,
     ancestors,
     from_iso,
+    from_iso_or_none,
     iso,
+    iso_or_none,
     path_str,
 )
 from feedhub.states import GONE
-from feedhub.store._sources import Sources, _when, config_hash_of
+from feedhub.store._nodes import Nodes
+from feedhub.store._retention import Retention
+from feedhub.store._sources import Sources, config_hash_of
 from feedhub.update import SourceUpdate
 
 FETCH_LOG_DAYS = 30
-
-
-def _iso(when: datetime | None) -> str | None:
-    return iso(when) if when is not None else None
 
 
 # What makes an entry 'changed': any field a reader would see (not its language alone).
 _SEEN_FIELDS = ("title", "link", "author", "content", "summary", "thumbnail", "categories")
 
 
-class Entries(Sources):
+@dataclass(frozen=True, slots=True)
+class Polls:
     """The ``entries``, ``entry_sources``, ``entry_nodes``, ``nodes`` and ``fetches`` tables,
     as one poll writes them."""
 
-    def record_poll(self, polled: Polled) -> PollOutcome:
+    db: sqlite_utils.Database
+    nodes: Nodes
+    sources: Sources
+    retention: Retention
+    authority: str  # of the ``tag:`` ids minted for entries that have none
+
+    def record(self, polled: Polled) -> PollOutcome:
         """Store what one poll of a source brought and what it does to the source (its
         :class:`~feedhub.update.SourceUpdate`, written as it is), in one transaction."""
         db = self.db
@@ -53,7 +64,7 @@ class Entries(Sources):
             if not current or row[2] != config_hash_of(source):
                 # Its result belongs to a source that no longer exists in this form.
                 why = "the config changed during the poll"
-            elif _when(row[3]) != update.based_on:
+            elif from_iso_or_none(row[3]) != update.based_on:
                 # Writing this poll's state would roll back the validators, streak and last
                 # success the other poll stored; that poll's entries are stored already.
                 why = "another poll of this source was stored during the poll"
@@ -63,7 +74,7 @@ class Entries(Sources):
                                       "bytes": polled.size, "new": 0, "updated": 0,
                                       "error": f"discarded: {why}"})
                 # Still scheduled: when the stored state says, or else as this poll decided.
-                due = _when(row[4]) if row is not None else None
+                due = from_iso_or_none(row[4]) if row is not None else None
                 gone = (row is not None and row[5] == GONE) or update.state == GONE
                 return PollOutcome(source_id=source.id, status=result.status,
                                    elapsed_ms=result.elapsed_ms, error=error,
@@ -72,7 +83,7 @@ class Entries(Sources):
                 new, updated, changed = self._store_entries(source, parsed.entries,
                                                             parsed.unchanged, now)
             if update.host_wait_until is not None:
-                self._block_host(result.url, update.host_wait_until, error or "")
+                self.sources.block_host(result.url, update.host_wait_until, error or "")
             self._write_update(source.id, update)
             db.conn.execute("INSERT INTO fetches (source_id, at, status, ms, bytes, new, "
                             "updated, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -80,8 +91,8 @@ class Entries(Sources):
                              polled.size, new, updated, error])
             db.execute("DELETE FROM fetches WHERE at < ?",
                        [iso(now - timedelta(days=FETCH_LOG_DAYS))])
-            nodes = self._nodes_of(changed)
-            removed, emptied, gone_posts = (self._apply_retention(source, now) if error is None
+            nodes = self.nodes.nodes_of(changed)
+            removed, emptied, gone_posts = (self.retention.apply(source, now) if error is None
                                             else (0, frozenset(), ()))
         return PollOutcome(source_id=source.id, status=result.status, new=new, updated=updated,
                            elapsed_ms=result.elapsed_ms, error=error,
@@ -94,14 +105,14 @@ class Entries(Sources):
         changes: dict[str, Any] = {
             "last_poll": iso(update.at), "last_status": update.status,
             "next_poll": iso(update.next_poll), "state": update.state, "error": update.error,
-            "error_count": update.error_count, "error_since": _iso(update.error_since),
-            "last_success": _iso(update.last_success), "etag": update.etag,
+            "error_count": update.error_count, "error_since": iso_or_none(update.error_since),
+            "last_success": iso_or_none(update.last_success), "etag": update.etag,
             "last_modified": update.last_modified, "body_hash": update.body_hash,
             "moved_to": update.moved_to, "period": update.period,
         }
         if (feed := update.feed) is not None:
             changes.update(feed_title=feed.title, feed_link=feed.link, feed_id=feed.feed_id,
-                           feed_updated=_iso(feed.updated))
+                           feed_updated=iso_or_none(feed.updated))
         # Plain SQL: this runs for every source on every poll, and sqlite-utils' update
         # costs more than the statement itself.
         self.db.conn.execute(f"UPDATE sources SET {', '.join(f'{k}=?' for k in changes)} "
@@ -112,60 +123,6 @@ class Entries(Sources):
         return dict(self.db.conn.execute(
             "SELECT digest, key FROM entry_sources WHERE source_id=? AND in_feed=1 AND "
             "digest IS NOT NULL", [source_id]))
-
-    def _apply_retention(self, source: Source,
-                         now: datetime) -> tuple[int, frozenset[str], tuple[str, ...]]:
-        """Forget this source's entries past its age or count limit, unless still in its feed.
-
-        An entry another source still carries only loses this source's path; one that no source
-        carries any more is deleted. Returns the number deleted, the nodes that changed and the
-        posts of the deleted entries.
-        """
-        if not source.max_age and not source.max_entries:
-            return 0, frozenset(), ()
-        db = self.db
-        # Asked in SQL, so that the usual answer (nothing expires) costs next to nothing: this
-        # runs after every poll, 304s included.
-        expired: dict[str, int] = {}
-        if source.max_age:
-            oldest = iso(now - timedelta(seconds=source.max_age))
-            expired.update(db.execute(
-                "SELECT es.key, es.entry_id FROM entry_sources es JOIN entries e "
-                "ON e.id = es.entry_id WHERE es.source_id=? AND es.in_feed=0 AND e.published < ?",
-                [source.id, oldest]).fetchall())
-        if source.max_entries and db.execute(
-                "SELECT count(*) FROM entry_sources WHERE source_id=?",
-                [source.id]).fetchone()[0] > source.max_entries:
-            rows = db.execute(
-                "SELECT es.key, es.entry_id, es.in_feed FROM entry_sources es "
-                "JOIN entries e ON e.id = es.entry_id WHERE es.source_id=? "
-                "ORDER BY e.published DESC, e.id DESC", [source.id]).fetchall()
-            expired.update((key, entry_id) for rank, (key, entry_id, in_feed) in enumerate(rows)
-                           if not in_feed and rank >= source.max_entries)
-        if not expired:
-            return 0, frozenset(), ()
-        ids = set(expired.values())
-        nodes = self._nodes_of(ids)
-        removed = 0
-        gone_posts: list[str] = []
-        for key, entry_id in expired.items():
-            db.execute("DELETE FROM entry_sources WHERE source_id=? AND key=?", [source.id, key])
-            heir = db.execute("SELECT source_id FROM entry_sources WHERE entry_id=? "
-                              "ORDER BY rowid LIMIT 1", [entry_id]).fetchone()
-            if heir:
-                # The article lives on in another source, which may now edit it.
-                db.execute("UPDATE entries SET source_id=? WHERE id=? AND source_id=?",
-                           [heir[0], entry_id, source.id])
-                self._relink([entry_id])
-            else:
-                post = db.execute("SELECT post_path FROM entries WHERE id=?",
-                                  [entry_id]).fetchone()[0]
-                if post:
-                    gone_posts.append(post)
-                self._leave_nodes(entry_id)
-                db.execute("DELETE FROM entries WHERE id=?", [entry_id])
-                removed += 1
-        return removed, nodes, tuple(gone_posts)
 
     def _store_entries(self, source: Source, entries: Sequence[Entry], unchanged: Iterable[str],
                        now: datetime) -> tuple[int, int, set[int]]:
@@ -200,7 +157,7 @@ class Entries(Sources):
         db.conn.executemany("UPDATE entry_sources SET in_feed=1 WHERE source_id=? AND key=?",
                             [(source.id, key) for key in unchanged])
         for node in ancestors(source.path):
-            self._join_new(path_str(node), joining)
+            self.nodes.join_new(path_str(node), joining)
         return new, updated, changed
 
     def _update_entry(self, source: Source, e: Entry, entry_id: int, now: datetime) -> bool:
@@ -245,7 +202,7 @@ class Entries(Sources):
         if twin is not None:
             conn.execute("INSERT INTO entry_sources (source_id, key, entry_id, digest) "
                          "VALUES (?, ?, ?, ?)", [source.id, e.key, twin[0], e.digest])
-            self._relink([twin[0]])
+            self.nodes.relink([twin[0]])
             return twin[0], None
         published = e.published or e.updated or now
         record = {
@@ -269,5 +226,3 @@ class Entries(Sources):
         return {"title": e.title, "link": e.link, "author": e.author, "content": e.content,
                 "summary": e.summary, "thumbnail": e.thumbnail, "lang": e.lang,
                 "categories": json.dumps(list(e.categories), ensure_ascii=False)}
-
-    # -- reading for publishing -----------------------------------------------------------------
