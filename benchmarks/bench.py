@@ -238,7 +238,8 @@ def bench_incremental(args: argparse.Namespace, work: Path, figures: dict[str, F
     from feedhub.config import load_config
     from feedhub.model import FetchResult, Polled
     from feedhub.parse import parse_feed
-    from feedhub.publish.build import Listing, changes_of, publish
+    from feedhub.publish.build import Listing, publish
+    from feedhub.publish.plan import changes_of
     from feedhub.store import Store
     from feedhub.update import decide
 

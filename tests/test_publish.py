@@ -22,7 +22,8 @@ from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
 from feedhub.publish import files, index, opml
-from feedhub.publish.build import Changes, Listing, changes_of, output_bytes, publish
+from feedhub.publish.build import Listing, output_bytes, publish
+from feedhub.publish.plan import Changes, changes_of
 from feedhub.store import Store, from_iso
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -295,7 +296,8 @@ def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, 
         "from pathlib import Path\n"
         "import feedhub.cli\n"
         "from feedhub.config import load_config\n"
-        "from feedhub.publish.build import Changes, publish\n"
+        "from feedhub.publish.build import publish\n"
+        "from feedhub.publish.plan import Changes\n"
         "from feedhub.store import Store\n"
         "config = load_config(Path(sys.argv[1]))\n"
         "report = publish(config, Store.for_base_url(config.database, config.base_url),\n"
@@ -306,7 +308,8 @@ def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, 
                            capture_output=True, text=True).stdout.split()
     assert set(found) == {"feedhub.publish.build", "feedhub.publish.archive",
                           "feedhub.publish.deflate",
-                          "feedhub.publish.files", "feedhub.publish.writer"}
+                          "feedhub.publish.files", "feedhub.publish.plan",
+                          "feedhub.publish.writer"}
 
 
 def archive_walk(config: Config, node: tuple[str, ...]) -> list[list[str]]:

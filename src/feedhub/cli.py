@@ -24,8 +24,9 @@ from feedhub.errors import ConfigError, FeedhubError
 from feedhub.fetch import user_agent
 from feedhub.poller import Database, poll_in_order
 from feedhub.progress import reporting
-from feedhub.publish.build import changes_of, publish
+from feedhub.publish.build import publish
 from feedhub.publish.files import output_bytes
+from feedhub.publish.plan import changes_of
 from feedhub.states import GONE
 from feedhub.store import Store, iso
 

@@ -25,8 +25,9 @@ from feedhub.health import ConfigTrouble, answer
 from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
 from feedhub.poller import Database, fetch_policy, poll_source, prepare, utcnow
-from feedhub.publish.build import Listing, changes_of, publish
+from feedhub.publish.build import Listing, publish
 from feedhub.publish.files import remove_stale_temporaries
+from feedhub.publish.plan import changes_of
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
 from feedhub.states import GONE

@@ -1,13 +1,22 @@
-"""Stored entries and a feed's identity shared by the renderer tests (RSS, JSON Feed)."""
+"""Stored entries and a feed's identity shared by the renderer tests (RSS, JSON Feed), and
+the tree nodes of the paging and planning tests."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from feedhub.model import StoredEntry
+from feedhub.model import FeedNode, Source, StoredEntry
 from feedhub.publish.atom import FeedInfo
 
 BASE = "https://hub.example.org/"
+
+
+def leaf(path: tuple[str, ...], url: str) -> FeedNode:
+    """A route of the tree: a node with its source."""
+    return FeedNode(path, source=Source(path=path, url=url, interval=1800))
+
+
+LEAF = leaf(("科技", "少数派"), "https://sspai.com/feed")
 
 INFO = FeedInfo(
     node=("科技", "博客"),

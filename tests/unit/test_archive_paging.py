@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedhub.model import ArchiveState, FeedNode, Source
+from feedhub.model import ArchiveState, FeedNode
 from feedhub.publish.archive import (
     carries_bodies,
     has_archive,
@@ -13,9 +13,8 @@ from feedhub.publish.archive import (
     seq_range,
     stale_pages,
 )
+from samples import LEAF
 
-LEAF = FeedNode(("科技", "少数派"), source=Source(path=("科技", "少数派"),
-                                                 url="https://sspai.com/feed", interval=1800))
 TOPIC = FeedNode(("科技",), children=(LEAF,))
 
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import heapq
 import logging
 import os
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +28,6 @@ from feedhub.model import (
     ArchiveState,
     FeedNode,
     NodePath,
-    PollOutcome,
     RecentEntry,
     Source,
     StoredEntry,
@@ -38,14 +35,19 @@ from feedhub.model import (
     path_str,
 )
 from feedhub.paths import feed_file, feed_title, safe_segment, url_for
-from feedhub.publish.archive import (
-    carries_bodies,
-    has_archive,
-    plan_pages,
-    seq_range,
-    stale_pages,
-)
+from feedhub.publish.archive import carries_bodies, has_archive, seq_range
 from feedhub.publish.files import output_bytes, sync_folders, write_if_changed
+from feedhub.publish.plan import (
+    Changes,
+    Feed,
+    NodeFacts,
+    NodePlan,
+    Page,
+    in_writing_order,
+    nodes_to_publish,
+    pages_to_trim,
+    plan_node,
+)
 from feedhub.publish.writer import Form, Served, Writer, gzipped
 from feedhub.states import NEW
 from feedhub.store import Store
@@ -65,30 +67,6 @@ RECENT_TITLES = 3  # the newest titles the index page lists under each node
 
 # A file's identity on disk: inode, size and modification time; None when it is missing.
 _Stamp = tuple[int, int, int] | None
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What a poll changed: the nodes to republish, entries whose posts to rewrite, the posts
-    of entries retention deleted, and whether the files listing the feeds may show something
-    new (a source's state, error or last success) even where no node changed."""
-
-    nodes: frozenset[str] = frozenset()
-    entries: frozenset[int] = frozenset()
-    removed_posts: tuple[str, ...] = ()
-    directory: bool = False
-
-
-def changes_of(outcomes: Iterable[PollOutcome]) -> Changes:
-    """Everything a batch of polls changed, as one set of publishing work."""
-    nodes: set[str] = set()
-    entries: set[int] = set()
-    removed: list[str] = []
-    for o in outcomes:
-        nodes |= o.changed_nodes
-        entries |= o.changed_entries
-        removed += o.removed_posts
-    return Changes(frozenset(nodes), frozenset(entries), tuple(removed))
 
 
 class Listing:
@@ -265,17 +243,11 @@ def publish(config: Config, store: Store, changes: Changes | None = None,
 def _publish(config: Config, store: Store, changes: Changes | None, listing: Listing | None,
              report: PublishReport,
              progress: Callable[[int, int], None] | None = None) -> None:
-    tree = {path_str(n.path): n for n in config.nodes}
     places = listing.places(config) if listing is not None else places_of(config)
     atom_files = places.files
-    # After a poll: the changed nodes, those with archive pages to write again, and any node
-    # that has no feed yet (a new source whose feed is empty changes no entries, but still
-    # gets its feed).
     stale = store.publishing.stale_nodes() if changes is not None else set()
-    chosen = list(tree.values()) if changes is None else [
-        node for key, node in tree.items()
-        if key in changes.nodes or key in stale
-        or not (config.output / atom_files[node.path]).exists()]
+    chosen = nodes_to_publish(config.nodes, changes, stale,
+                              lambda path: (config.output / atom_files[path]).exists())
     archived: list[tuple[NodePath, ArchiveState]] = []
     feed_urls: dict[Path, str] = {}
     if chosen or (changes is not None and changes.directory):  # every node, for a full build
@@ -310,31 +282,6 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
             _delete_post(config.posts, relative, report)
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
-    """An archive page to write, and its entries, newest first."""
-
-    node: FeedNode
-    number: int
-    first_page: int
-    ids: list[int]
-
-
-@dataclass(frozen=True, slots=True)
-class _Feed:
-    """A node's subscription documents to write, one per format: its newest entries, and a
-    link to its newest archive page if it has one."""
-
-    node: FeedNode
-    newest_page: int | None
-    ids: list[int]
-
-
-# Documents are written in this order: (newest entry id so far in the node, feed after pages,
-# node, page number).
-_Work = tuple[tuple[int, int, int, int], _Page | _Feed]
-
-
 def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_page: bool,
                    report: PublishReport, writer: Writer,
                    progress: Callable[[int, int], None] | None = None,
@@ -343,27 +290,23 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     archive bookkeeping, for the database once the pages are durable, and the URL of each
     feed file.
 
-    Documents are rendered in the order of the newest entry they hold (a node's pages in
-    order, then its feed). The documents of every node holding the same entries then come
-    close together: a full build renders most entries once (publish.shared).
+    The documents come in :func:`~feedhub.publish.plan.in_writing_order`.
     """
     from feedhub.publish.atom import render_frame
     from feedhub.publish.deflate import Document, Piece
     from feedhub.publish.shared import SharedEntries
 
     undated = store.publishing.first_published()
-    work: list[_Work] = []
-    archived: list[tuple[NodePath, ArchiveState]] = []
-    for rank, node in enumerate(nodes):
-        node_work, state = _node_work(config, store, node, rank, every_page, report)
-        work += node_work
-        archived.append((node.path, state))
+    plans = [_plan_node(config, store, node, rank, every_page, report)
+             for rank, node in enumerate(nodes)]
+    archived = [(node.path, plan.state) for node, plan in zip(nodes, plans, strict=True)]
+    documents = in_writing_order(plans)
     shared = SharedEntries(config.title, config.base_url, writer.deflate)
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
-    for done, (_, item) in enumerate(sorted(work, key=itemgetter(0)), 1):
-        if isinstance(item, _Page):
+    for done, item in enumerate(documents, 1):
+        if isinstance(item, Page):
             target = config.output / archive_file(item.node.path, item.number)
             held = shared.get(item.ids, store.publishing.entries_by_id, packed=True,
                               bodies=carries_bodies(item.node))
@@ -381,58 +324,36 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
             writer.submit([(target, document) for target, document, _ in files],
                           after=pages.pop(item.node.path, []), form=form)
         if progress is not None:
-            progress(done, len(work))
+            progress(done, len(documents))
     return archived, feed_urls
 
 
-def _node_work(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,
-               report: PublishReport) -> tuple[list[_Work], ArchiveState]:
-    """What to write for one node, and its archive bookkeeping once written."""
+def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,
+               report: PublishReport) -> NodePlan:
+    """The plan for one node, from what the store and the disk say of it; the page files it
+    drops are deleted at once."""
     size = config.publish.entries
-    known = store.publishing.archive_state(node.path)
-    plan = plan_pages(store.publishing.node_size(node.path), size, known,
-                      has_archive(node, config.publish.archive), every_page)
     folder = config.output / archive_file(node.path, 1).parent
+
+    def page_ids(number: int) -> list[int]:
+        return store.publishing.entry_ids_by_seq(node.path, *seq_range(number, size))
+
+    def compressed_only(number: int) -> bool:
+        return (gzipped(folder / f"{number}.atom").exists()
+                and not (folder / f"{number}.atom").exists())
+
+    plan = plan_node(node, rank, size, config.publish.archive, every_page, NodeFacts(
+        store.publishing.node_size(node.path), store.publishing.archive_state(node.path),
+        store.publishing.newest_entry_ids(node.path, size), page_ids, compressed_only))
     if plan.recut:
         for stale in folder.glob("*.atom*"):
             _delete(stale, report)
-    state = plan.state
-    write = set(plan.write)
-    # Pages at the old end that retention emptied go: the archive then starts later, and its
-    # new first page is written again without a link to an older one.
-    first = state.first_page
-    while (first <= state.pages and first in write
-           and not store.publishing.entry_ids_by_seq(node.path, *seq_range(first, size))):
-        _delete(gzipped(folder / f"{first}.atom"), report)
-        write.discard(first)
-        first += 1
-        if first <= state.pages:
-            write.add(first)
-    state = replace(state, first_page=first)
-    work: list[_Work] = []
-    newest = 0
-    for number in sorted(write):
-        # A full build renders only the pages that are missing or stale, or still in the
-        # plain form of feedhub before 0.2.
-        if (every_page and not plan.recut and number not in _stale_pages_of(known, size)
-                and gzipped(folder / f"{number}.atom").exists()
-                and not (folder / f"{number}.atom").exists()):
-            continue
-        ids = store.publishing.entry_ids_by_seq(node.path, *seq_range(number, size))
-        newest = max(newest, *ids, 0)
-        work.append(((newest, 0, rank, number), _Page(node, number, first, ids)))
-    ids = store.publishing.newest_entry_ids(node.path, size)
-    newest_page = state.pages if state.pages >= first else None
-    work.append(((max(newest, *ids, 0), 1, rank, 0), _Feed(node, newest_page, ids)))
-    return work, state
+    for number in plan.emptied:
+        _delete(gzipped(folder / f"{number}.atom"), report)
+    return plan
 
 
-def _stale_pages_of(state: ArchiveState, size: int) -> set[int]:
-    """The published pages of ``state`` that hold a stale sequence number."""
-    return stale_pages(state.stale_seqs, size, state.first_page, state.pages)
-
-
-def _feed_files(config: Config, store: Store, feed: _Feed, info: FeedInfo,
+def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
                 shared: SharedEntries) -> list[tuple[Path, Document, str]]:
     """A node's subscription documents: (target, document, URL) for each format."""
     from feedhub.publish.deflate import Document
@@ -464,13 +385,10 @@ def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries
 
 
 def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
-    """Delete the oldest archive pages until the output folder fits ``publish.max_bytes``.
-
-    The oldest page is the one whose newest entry is oldest, among the first pages of every
-    node. Its entries stay stored (and in the subscription documents while they are new):
-    they only leave the archive. Returns the nodes whose documents must be written again: the
-    new first page loses its link to an older one, and a node left with no page at all
-    loses the feed's link to its archive.
+    """Delete the oldest archive pages until the output folder fits ``publish.max_bytes``
+    (:func:`~feedhub.publish.plan.pages_to_trim` picks them). Returns the nodes whose
+    documents must be written again: the new first page loses its link to an older one, and a
+    node left with no page at all loses the feed's link to its archive.
     """
     size = config.publish.entries
     total = output_bytes(config.output)
@@ -481,24 +399,26 @@ def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
         state = store.publishing.archive_state(node.path)
         if state.pages >= state.first_page and has_archive(node, config.publish.archive):
             firsts[node.path] = (state.first_page, state.pages)
-    def oldest_first(path: NodePath, page: int) -> tuple[float, int, NodePath]:
-        newest = store.publishing.newest_in_seqs(path, *seq_range(page, size))
-        return (newest.timestamp() if newest else float("-inf"), page, path)
 
-    queue = [oldest_first(path, first) for path, (first, _) in firsts.items()]
-    heapq.heapify(queue)
+    def newest_in(path: NodePath, first: int, last: int) -> float:
+        newest = store.publishing.newest_in_seqs(path, first, last)
+        return newest.timestamp() if newest else float("-inf")
+
+    def page_bytes(path: NodePath, page: int) -> int:
+        try:
+            return gzipped(config.output / archive_file(path, page)).stat().st_size
+        except FileNotFoundError:
+            return 0
+
     affected: set[str] = set()
-    while total > config.publish.max_bytes and queue:
-        _, first, path = heapq.heappop(queue)
-        page = gzipped(config.output / archive_file(path, first))
-        with contextlib.suppress(FileNotFoundError):
-            total -= page.stat().st_size
-        _delete(page, report)
-        store.publishing.set_first_page(path, first + 1)
+    for path, page in pages_to_trim(firsts, size, total - config.publish.max_bytes,
+                                    newest_in, page_bytes):
+        total -= page_bytes(path, page)
+        _delete(gzipped(config.output / archive_file(path, page)), report)
+        store.publishing.set_first_page(path, page + 1)
         affected.add(path_str(path))
-        if first + 1 <= firsts[path][1]:
-            store.publishing.mark_stale(path, seq_range(first + 1, size)[0])
-            heapq.heappush(queue, oldest_first(path, first + 1))
+        if page + 1 <= firsts[path][1]:
+            store.publishing.mark_stale(path, seq_range(page + 1, size)[0])
     if total > config.publish.max_bytes:
         log.warning("the output is %d bytes, over publish.max_bytes (%d), with no archive page "
                     "left to delete", total, config.publish.max_bytes)
