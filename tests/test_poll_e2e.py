@@ -329,14 +329,15 @@ def test_build_removes_the_feeds_of_nodes_no_longer_in_the_tree(
 def test_poll_reports_progress_as_sources_are_fetched(hub: tuple[Path, FeedServer]) -> None:
     import asyncio
 
-    from feedhub.poller import Database, poll_in_order
+    from feedhub.poller import poll_in_order
     from feedhub.store import Store
+    from feedhub.store_thread import StoreThread
 
     config_path, _ = hub
     config = load_config(config_path)
     store = Store(config.database)
     store.sources.sync(config.sources)
-    db = Database(store)
+    db = StoreThread(store)
     seen: list[tuple[int, int, int]] = []
     try:
         outcomes, _ = asyncio.run(poll_in_order(config, db, config.sources,

@@ -1,4 +1,5 @@
-"""The command line: parses arguments and calls one function per command; no logic of its own.
+"""The command line: parses arguments and calls one function per command; the steps of a
+command are the :class:`~feedhub.hub.Hub`'s.
 
 Exit status: 0 fine, 1 user error (bad config, unknown path, database busy), 2 usage.
 """
@@ -21,14 +22,16 @@ from typing import Any
 from feedhub import __version__
 from feedhub.config import Config, database_of, default_config_path, load_config, parse_config
 from feedhub.errors import ConfigError, FeedhubError
-from feedhub.fetch import user_agent
-from feedhub.poller import Database, poll_in_order
+from feedhub.hub import Hub
+from feedhub.model import PollOutcome
+from feedhub.poller import Skip
 from feedhub.progress import reporting
-from feedhub.publish.build import publish
+from feedhub.publish.build import PublishReport
 from feedhub.publish.files import output_bytes
 from feedhub.publish.plan import changes_of
 from feedhub.states import GONE
 from feedhub.store import Store, iso
+from feedhub.store_thread import StoreThread
 
 # The daemon, the server and the OPML and WebSub modules are imported by the commands that use
 # them: a `poll` run from cron must start fast, and they would double its start-up time.
@@ -114,58 +117,45 @@ def cmd_check(config: Config) -> int:
 
 def cmd_poll(config: Config, paths: Sequence[str], publishing: bool = True) -> int:
     sources = [s for s in config.select(list(paths)) if s.enabled]
-    store, regrouped = _synced_store(config)
-    db = Database(store)
-    try:
+    hub = Hub(config, cache_mib=BATCH_CACHE_MIB)
+
+    async def poll() -> tuple[list[PollOutcome], list[Skip], PublishReport | None]:
+        regrouped = await hub.sync(datetime.now(UTC))
         with reporting("poll", "sources", sys.stderr) as progress:
-            outcomes, skipped = asyncio.run(poll_in_order(config, db, sources, progress))
-        written = "not published"
-        if publishing:
-            changes = changes_of(outcomes)
-            with reporting("publish", "documents", sys.stderr) as progress:
-                report = publish(config, store, dataclasses.replace(
-                    changes, nodes=changes.nodes | regrouped, directory=True),
-                    progress=progress)
-            _ping(config, report.changed_feeds)
-            written = f"{len(report.written)} feeds written"
+            outcomes, skipped = await hub.poll(sources, progress)
+        if not publishing:
+            return outcomes, skipped, None
+        changes = changes_of(outcomes)
+        with reporting("publish", "documents", sys.stderr) as progress:
+            report = await hub.publish(dataclasses.replace(
+                changes, nodes=changes.nodes | regrouped, directory=True), progress)
+        return outcomes, skipped, report
+
+    try:
+        outcomes, skipped, report = asyncio.run(poll())
     finally:
-        db.close()
+        hub.close()
     failed = [o for o in outcomes if o.error]
     new = sum(o.new for o in outcomes)
     updated = sum(o.updated for o in outcomes)
+    written = "not published" if report is None else f"{len(report.written)} feeds written"
     print(f"polled {len(outcomes)} sources: {new} new, {updated} updated, {len(failed)} failed, "
           f"{len(skipped)} skipped; {written}")
     return 0
 
 
-def _ping(config: Config, urls: list[str]) -> None:
-    if config.publish.websub_hub and urls:
-        from feedhub.websub import ping_hub
-
-        asyncio.run(ping_hub(config.publish.websub_hub, urls, user_agent(config.base_url)))
-
-
-def _synced_store(config: Config) -> tuple[Store, frozenset[str]]:
-    """The database brought in line with ``config``, which it keeps as the last good config,
-    and the nodes whose entries that regrouped (sources removed, disabled or back)."""
-    store = Store.for_base_url(config.database, config.base_url, cache_mib=BATCH_CACHE_MIB)
-    try:
-        regrouped = store.sources.sync(config.sources)
-        store.meta.remember_config(str(config.file), config.text, datetime.now(UTC))
-    except BaseException:
-        store.close()
-        raise
-    return store, regrouped
-
-
 def cmd_build(config: Config) -> int:
-    store, _ = _synced_store(config)
-    try:
+    hub = Hub(config, cache_mib=BATCH_CACHE_MIB)
+
+    async def build() -> PublishReport:
+        await hub.sync(datetime.now(UTC))
         with reporting("build", "documents", sys.stderr) as progress:
-            report = publish(config, store, progress=progress)
+            return await hub.publish(None, progress)
+
+    try:
+        report = asyncio.run(build())
     finally:
-        store.close()
-    _ping(config, report.changed_feeds)
+        hub.close()
     print(f"built {len(report.written) + report.unchanged} feeds "
           f"({len(report.written)} written) in {report.elapsed_ms} ms")
     return 0
@@ -177,7 +167,7 @@ def cmd_serve(config: Config) -> int:
     from feedhub.server import make_app, start_server
 
     store = Store.for_base_url(config.database, config.base_url)
-    db = Database(store)
+    db = StoreThread(store)
 
     metrics = Metrics()
 

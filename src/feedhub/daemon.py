@@ -20,19 +20,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from feedhub.config import Config, load_config
 from feedhub.errors import ConfigError, StoreError
-from feedhub.fetch import Fetcher, user_agent
+from feedhub.fetch import Fetcher
 from feedhub.health import ConfigTrouble, answer
+from feedhub.hub import Hub
 from feedhub.metrics import Metrics
 from feedhub.model import PollOutcome, Source
-from feedhub.poller import Database, fetch_policy, poll_source, prepare, utcnow
-from feedhub.publish.build import Listing, publish
+from feedhub.poller import fetch_policy, utcnow
 from feedhub.publish.files import remove_stale_temporaries
 from feedhub.publish.plan import changes_of
 from feedhub.schedule import first_poll_delay
 from feedhub.server import make_app, start_server
 from feedhub.states import GONE
-from feedhub.store import Store
-from feedhub.websub import ping_hub
 
 log = logging.getLogger("feedhub")
 PUBLISH_DELAY = 1.0  # seconds: polls finishing close together share one publish
@@ -123,11 +121,10 @@ class Daemon:
         self.poll_slots = config.polling.concurrency * POLLS_PER_CONNECTION
         self.stopping = asyncio.Event()
         self.publish_wanted = asyncio.Event()
-        self.listing = Listing()  # what the files listing the feeds were last written from
         self.started = utcnow()
         self.config_loaded_at = self.started  # when the running config was read
         self.config_error: str | None = None  # why the file on disk is not the one running
-        self.db: Database | None = None
+        self.hub: Hub | None = None  # open while it runs
         self.fetcher: Fetcher | None = None
         self.config_stamp = _stamp(config.file)
         self.sources = _enabled(config)  # by id; replaced whole on reload
@@ -136,7 +133,7 @@ class Daemon:
         """Run until SIGTERM or SIGINT; returns the exit status."""
         config = self.config
         lock = acquire_lock(config.database)
-        self.db = db = Database(Store.for_base_url(config.database, config.base_url))
+        self.hub = hub = Hub(config, listing=True)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
@@ -170,7 +167,7 @@ class Daemon:
         finally:
             if runner is not None:
                 await runner.cleanup()
-            db.close()
+            hub.close()
             lock.close()
         log.info("stopped")
         return 0
@@ -183,11 +180,12 @@ class Daemon:
     # -- scheduling -----------------------------------------------------------------------------
 
     async def _schedule_all(self) -> None:
-        assert self.db is not None
+        assert self.hub is not None
         sources = self.sources  # a SIGHUP reload may replace it meanwhile
         now = utcnow()
         overdue: list[str] = []
-        states = await self.db.call(self.db.store.sources.states)  # one query, not one per source
+        db = self.hub.store
+        states = await db.call(db.store.sources.states)  # one query, not one per source
         for source_id in sources:
             state = states.get(source_id)
             if state is not None and state.state == GONE:
@@ -253,8 +251,8 @@ class Daemon:
     async def _poll_source(self, source_id: str, source: Source) -> None:
         # Queued under ``source_id``, the key of ``self.sources``: ``source.id`` would be a new
         # string on every poll.
-        assert self.db is not None and self.fetcher is not None
-        before, skip = await prepare(self.db, source, utcnow())
+        assert self.hub is not None and self.fetcher is not None
+        before, skip = await self.hub.prepare(source, utcnow())
         if skip is not None:
             log.info("%s: skipped: %s", source_id, skip.reason)
             self.metrics.polls.labels("skipped").inc()
@@ -263,8 +261,7 @@ class Daemon:
                 spread = self.rng.uniform(0, self.config.polling.min_interval / 10)
                 self._schedule(source_id, skip.until + timedelta(seconds=spread))
             return
-        outcome = await poll_source(self.config, self.db, self.fetcher, source, self.rng,
-                                    before)
+        outcome = await self.hub.poll_one(self.fetcher, source, self.rng, before)
         self.metrics.poll(outcome)
         self.polled_since_publish = True
         current = self.sources.get(source_id)
@@ -300,14 +297,13 @@ class Daemon:
     async def _publish(self, full: bool = False) -> bool:
         """Publish what the pending polls changed (everything when ``full``); False on failure,
         with the changes kept for the next attempt."""
-        assert self.db is not None
+        assert self.hub is not None
         pending, self.dirty = self.dirty, []
         polled, self.polled_since_publish = self.polled_since_publish, False
         changes = None if full else dataclasses.replace(changes_of(pending), directory=polled)
         try:
             with self.metrics.publish_seconds.time():
-                report = await self.db.call(publish, self.config, self.db.store, changes,
-                                            self.listing)
+                report = await self.hub.publish(changes)
         except Exception:
             log.exception("publishing failed; retrying in %g s", PUBLISH_RETRY)
             self.dirty = pending + self.dirty
@@ -316,9 +312,6 @@ class Daemon:
         log.info("published %d files (%d written, %d deleted) in %d ms",
                  report.unchanged + len(report.written), len(report.written),
                  len(report.deleted), report.elapsed_ms)
-        if self.config.publish.websub_hub and report.changed_feeds:
-            await ping_hub(self.config.publish.websub_hub, report.changed_feeds,
-                           user_agent(self.config.base_url))
         return True
 
     # -- live configuration ---------------------------------------------------------------------
@@ -331,7 +324,7 @@ class Daemon:
 
     async def reload(self, reason: str) -> None:
         """Apply the config file as it is now; an invalid file leaves everything as it was."""
-        assert self.db is not None
+        assert self.hub is not None
         self.config_stamp = _stamp(self.config.file)
         try:
             new = load_config(self.config.file)
@@ -346,8 +339,8 @@ class Daemon:
                  "polling limits": _limits(new) != _limits(old)}
         for what in (k for k, changed in fixed.items() if changed):
             log.warning("config reload: %s changed; restart feedhub to apply it", what)
-        self.config = dataclasses.replace(new, database=old.database, output=old.output,
-                                          posts=old.posts, server=old.server)
+        self.config = self.hub.config = dataclasses.replace(
+            new, database=old.database, output=old.output, posts=old.posts, server=old.server)
         before, after = self.sources, _enabled(self.config)
         self.sources = after
         self.config_error, self.config_loaded_at = None, utcnow()
@@ -380,26 +373,25 @@ class Daemon:
     async def health(self) -> tuple[int, dict[str, Any]]:
         """``ok``, ``degraded`` or (503) ``failing``, with the reasons: failing sources, a
         stalled scheduler, a config file on disk that could not be applied."""
-        assert self.db is not None
-        facts = await self.db.call(self.db.store.meta.facts)
+        assert self.hub is not None
+        db = self.hub.store
+        facts = await db.call(db.store.meta.facts)
         trouble = (None if self.config_error is None
                    else ConfigTrouble(self.config_error, self.config_loaded_at))
         return answer(facts, utcnow(), self.started, trouble)
 
     async def _refresh_metrics(self) -> None:
-        assert self.db is not None
-        facts = await self.db.call(self.db.store.meta.facts)
+        assert self.hub is not None
+        db = self.hub.store
+        facts = await db.call(db.store.meta.facts)
         await asyncio.to_thread(self.metrics.refresh, facts, self.config.database,
                                 self.config.output)
 
     async def _apply_config(self) -> None:
         """Bring the database in line with the running config, and keep that config as the
         last good one (``feedhub status`` reads it while the file on disk is broken)."""
-        assert self.db is not None
-        store = self.db.store
-        await self.db.call(store.sources.sync, self.config.sources)
-        await self.db.call(store.meta.remember_config, str(self.config.file), self.config.text,
-                           self.config_loaded_at)
+        assert self.hub is not None
+        await self.hub.sync(self.config_loaded_at)
         self.metrics.config_applied(self.config_loaded_at)
 
 

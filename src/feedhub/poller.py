@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
 
 from feedhub.config import Config
 from feedhub.errors import ParseError
@@ -23,32 +22,15 @@ from feedhub.fetch import Fetcher, FetchPolicy, user_agent
 from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source, SourceState
 from feedhub.states import GONE
 from feedhub.store import Store, host_of, iso
+from feedhub.store_thread import StoreThread
 from feedhub.update import broken, decide
 
 log = logging.getLogger("feedhub.poll")
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 def utcnow() -> datetime:
     """Now, in UTC, to the second (what the database stores)."""
     return datetime.now(UTC).replace(microsecond=0)
-
-
-class Database:
-    """The store behind a single thread, so the event loop never waits on SQLite."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedhub-db")
-
-    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-        self.store.close()
 
 
 def fetch_policy(config: Config) -> FetchPolicy:
@@ -68,7 +50,7 @@ class Skip:
     until: datetime | None
 
 
-async def prepare(db: Database, source: Source,
+async def prepare(db: StoreThread, source: Source,
                   now: datetime) -> tuple[SourceState, Skip | None]:
     """The source's remembered state, and whether it must wait rather than be fetched now
     (see :func:`skip_for`)."""
@@ -90,7 +72,7 @@ def skip_for(source: Source, state: SourceState, host_until: datetime | None) ->
     return None
 
 
-async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
+async def fetch_and_parse(config: Config, db: StoreThread, fetcher: Fetcher, source: Source,
                           rng: random.Random, parsers: Executor | None = None,
                           state: SourceState | None = None) -> Polled:
     """Fetch and parse one source, and decide what that does to it (:func:`feedhub.update.
@@ -112,7 +94,7 @@ async def fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source
                                     config.polling.min_interval))
 
 
-async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, source: Source,
+async def _fetch_and_parse(config: Config, db: StoreThread, fetcher: Fetcher, source: Source,
                            rng: random.Random, parsers: Executor | None,
                            state: SourceState) -> Polled:
     result = await fetcher.fetch(state.fetch_url or source.url, state.etag, state.last_modified)
@@ -139,14 +121,14 @@ async def _fetch_and_parse(config: Config, db: Database, fetcher: Fetcher, sourc
                   size=len(result.body), parsed=parsed, update=update)
 
 
-async def record(db: Database, polled: Polled) -> PollOutcome:
+async def record(db: StoreThread, polled: Polled) -> PollOutcome:
     """Store a polled source and log the one line that says what happened."""
     outcome = await db.call(db.store.polls.record, polled)
     _log(outcome)
     return outcome
 
 
-async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: Source,
+async def poll_source(config: Config, db: StoreThread, fetcher: Fetcher, source: Source,
                       rng: random.Random, state: SourceState | None = None) -> PollOutcome:
     """Fetch, parse and store one source, and set its next poll time (in the outcome too).
     ``state`` is the source's, when the caller has read it already."""
@@ -154,7 +136,7 @@ async def poll_source(config: Config, db: Database, fetcher: Fetcher, source: So
                                                   state=state))
 
 
-async def poll_in_order(config: Config, db: Database, sources: list[Source],
+async def poll_in_order(config: Config, db: StoreThread, sources: list[Source],
                         progress: Callable[[int, int, int], None] | None = None,
                         ) -> tuple[list[PollOutcome], list[Skip]]:
     """Poll ``sources`` concurrently but store them in the given order; skip those that must

@@ -20,7 +20,7 @@ from feedhub.publish.atom import (
     without_body,
 )
 from feedhub.publish.deflate import Document, Piece, deflated
-from feedhub.publish.shared import SharedEntries
+from feedhub.publish.entry_cache import EntryCache
 from samples import BASE, INFO, NEWEST, OLDEST, WITH_SUMMARY, make_entry
 
 ENTRIES = [NEWEST, WITH_SUMMARY, OLDEST]
@@ -123,7 +123,7 @@ def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
         packs.append(raw)
         return _done(deflated(raw))
 
-    shared = SharedEntries(INFO.hub_title, BASE, pack)
+    shared = EntryCache(INFO.hub_title, BASE, pack)
     first = shared.get([3, 2, 404], read)
     second = shared.get([1, 2, 3], read, packed=True)
     third = shared.get([3], read, packed=True)
@@ -142,7 +142,7 @@ def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
                                                strict=True)]
     assert lean[2][1].packed is second[2][1].packed  # no link: one piece for both
 
-    tiny = SharedEntries(INFO.hub_title, BASE, lambda raw: _done(deflated(raw)), budget=1)
+    tiny = EntryCache(INFO.hub_title, BASE, lambda raw: _done(deflated(raw)), budget=1)
     reads.clear()
     assert len(tiny.get([1, 2], read)) == 2  # a document gets all its entries, budget or not
     tiny.get([7], read)

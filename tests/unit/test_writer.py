@@ -8,25 +8,25 @@ from pathlib import Path
 import pytest
 
 from feedhub.publish.deflate import Document
-from feedhub.publish.writer import Served, Writer, gzipped, serve
+from feedhub.publish.writer import Served, Writer, gzipped, write_documents
 
 
 def test_serve_writes_each_file_and_its_sibling_and_leaves_the_same_bytes_alone(
         tmp_path: Path) -> None:
     a, b = tmp_path / "feeds" / "a.atom", tmp_path / "b.json"
-    first = serve([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    first = write_documents([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
     assert first.written == [a, b]
     assert gzip.decompress(gzipped(a).read_bytes()) == b"<a/>"
     assert first.unsynced == {a.parent, b.parent}
 
     gzipped(b).unlink()
     before = a.stat().st_mtime_ns, b.stat().st_mtime_ns
-    again = serve([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    again = write_documents([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
     assert again.written == [] and again.unchanged == 2
     assert (a.stat().st_mtime_ns, b.stat().st_mtime_ns) == before
     assert gzip.decompress(gzipped(b).read_bytes()) == b"{}"  # a missing sibling comes back
 
-    changed = serve([(a, Document.of(b"<b/>"))])
+    changed = write_documents([(a, Document.of(b"<b/>"))])
     assert changed.written == [a] and a.read_bytes() == b"<b/>"
     assert gzip.decompress(gzipped(a).read_bytes()) == b"<b/>"
 

@@ -58,8 +58,8 @@ from feedhub.store import Store
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.deflate import Document
+    from feedhub.publish.entry_cache import EntryCache
     from feedhub.publish.index import NodeLines, SourceHealth
-    from feedhub.publish.shared import SharedEntries
 
 log = logging.getLogger(__name__)
 
@@ -294,14 +294,14 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     """
     from feedhub.publish.atom import render_frame
     from feedhub.publish.deflate import Document, Piece
-    from feedhub.publish.shared import SharedEntries
+    from feedhub.publish.entry_cache import EntryCache
 
     undated = store.publishing.first_published()
     plans = [_plan_node(config, store, node, rank, every_page, report)
              for rank, node in enumerate(nodes)]
     archived = [(node.path, plan.state) for node, plan in zip(nodes, plans, strict=True)]
     documents = in_writing_order(plans)
-    shared = SharedEntries(config.title, config.base_url, writer.deflate)
+    shared = EntryCache(config.title, config.base_url, writer.deflate)
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
@@ -354,13 +354,13 @@ def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_pa
 
 
 def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
-                shared: SharedEntries) -> list[tuple[Path, Document, str]]:
+                shared: EntryCache) -> list[tuple[Path, Document, str]]:
     """A node's subscription documents: (target, document, URL) for each format."""
     from feedhub.publish.deflate import Document
     from feedhub.publish.jsonfeed import render_json
     from feedhub.publish.rss import render_rss
 
-    # Atom is rendered apart: its entries are shared with the archive pages (publish.shared).
+    # Atom is rendered apart: its entries are shared with the archive pages (publish.entry_cache).
     renderers = {"rss": render_rss, "json": render_json}
     entries = _newest_first(shared.entries(feed.ids, store.publishing.entries_by_id))
     files = []
@@ -373,7 +373,7 @@ def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
     return files
 
 
-def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: SharedEntries) -> bytes:
+def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: EntryCache) -> bytes:
     from feedhub.publish.atom import render_frame
 
     by_id = {e.rowid: e for e in entries}

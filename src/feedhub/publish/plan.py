@@ -143,7 +143,7 @@ def plan_node(node: FeedNode, rank: int, size: int, archive: str, every_page: bo
 def in_writing_order(plans: Iterable[NodePlan]) -> list[Page | Feed]:
     """Every document of the plans, in the order of the newest entry it holds (a node's
     pages in order, then its feed). The documents of every node holding the same entries then
-    come close together, so a full build renders most entries once (publish.shared)."""
+    come close together, so a full build renders most entries once (publish.entry_cache)."""
     return [item for _, item in sorted((w for plan in plans for w in plan.work),
                                        key=itemgetter(0))]
 

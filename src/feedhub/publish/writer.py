@@ -51,7 +51,7 @@ def gzipped(target: Path) -> Path:
     return target.with_name(target.name + ".gz")
 
 
-def serve(files: Sequence[tuple[Path, Document]],
+def write_documents(files: Sequence[tuple[Path, Document]],
           after: Sequence[Future[Served]] = (), form: Form = "both") -> Served:
     """Write each (target, document) in ``form`` unless the target holds its bytes; once
     ``after`` are written and durable, when given.
@@ -145,7 +145,7 @@ class Writer:
 
     def submit(self, files: Sequence[tuple[Path, Document]],
                after: Sequence[Future[Served]] = (), form: Form = "both") -> Future[Served]:
-        """Write ``files`` in ``form`` (see :func:`serve`) once the batches ``after`` are
+        """Write ``files`` in ``form`` (see :func:`write_documents`) once the batches ``after`` are
         durable.
 
         ``after`` must have been handed over before, like the pieces of ``files`` made ahead
@@ -154,6 +154,6 @@ class Writer:
         """
         while len(self._pending) >= PENDING:
             self._receive(self._pending.popleft().result())
-        future = self._pool.submit(serve, files, after, form)
+        future = self._pool.submit(write_documents, files, after, form)
         self._pending.append(future)
         return future

@@ -33,7 +33,7 @@ class AtomEntry:
     lean: Piece
 
 
-class SharedEntries:
+class EntryCache:
     """Atom entries by entry id, least recently used dropped first beyond ``budget`` bytes.
     ``pack`` starts compressing a piece (:func:`feedhub.publish.deflate.deflated`) on another
     thread."""
