@@ -257,6 +257,7 @@ def _nothing_good(error: ConfigError, database: Path) -> ConfigError:
 
 def cmd_opml(config: Config, action: str, file: Path | None) -> int:
     from feedhub.configedit import merge_sources
+    from feedhub.opml_reader import parse_opml
     from feedhub.publish import opml
 
     if action == "export":
@@ -267,7 +268,7 @@ def cmd_opml(config: Config, action: str, file: Path | None) -> int:
         data = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
-    report = merge_sources(config.file, opml.parse_opml(data, str(file)))
+    report = merge_sources(config.file, parse_opml(data, str(file)))
     for path in report.added:
         print(f"added {path}")
     for path in report.skipped:

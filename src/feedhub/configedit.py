@@ -17,8 +17,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from feedhub.config import load_config
 from feedhub.errors import ConfigError
+from feedhub.opml_reader import FeedTree
 from feedhub.publish.files import write_if_changed
-from feedhub.publish.opml import FeedTree
 
 
 @dataclass(frozen=True, slots=True)

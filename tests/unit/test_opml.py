@@ -9,11 +9,12 @@ import pytest
 import yaml
 from lxml import etree
 
+from feedhub import opml_reader
 from feedhub.config import load_config
 from feedhub.errors import ConfigError
 from feedhub.model import FeedNode, Source
-from feedhub.publish import opml
-from feedhub.publish.opml import parse_opml, render_feeds_opml, render_sources_opml
+from feedhub.opml_reader import parse_opml
+from feedhub.publish.opml import render_feeds_opml, render_sources_opml
 from feedhub.text import printable
 
 BASE = "https://hub.example.org/feeds-hub/"
@@ -362,7 +363,7 @@ def test_parse_opml_refuses_a_billion_laughs_document_before_lxml_can_expand_it(
     def never(*_args, **_kwargs):
         raise AssertionError("lxml must not parse a document that declares entities")
 
-    monkeypatch.setattr(opml.etree, "fromstring", never)
+    monkeypatch.setattr(opml_reader.etree, "fromstring", never)
     with pytest.raises(ConfigError) as caught:
         parse_opml(BILLION_LAUGHS, "evil.opml")
     message = str(caught.value)
@@ -383,7 +384,7 @@ def test_parse_opml_refuses_an_external_entity_without_reading_the_file(tmp_path
 
 
 def test_parse_opml_still_refuses_declared_entities_if_the_prolog_scan_missed_them(monkeypatch):
-    monkeypatch.setattr(opml, "_refuse_entity_declarations", lambda data, origin: None)
+    monkeypatch.setattr(opml_reader, "_refuse_entity_declarations", lambda data, origin: None)
     data = (b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]><opml version="2.0">'
             b'<body><outline text="x" xmlUrl="https://a.example/f"/></body></opml>')
     with pytest.raises(ConfigError, match=r"^late\.opml: refused: the DOCTYPE declares"):
