@@ -307,7 +307,6 @@ def test_a_publish_with_nothing_to_write_imports_no_renderer(hub: tuple[Config, 
     found = subprocess.run([sys.executable, "-c", script, str(config.file)], check=True,
                            capture_output=True, text=True).stdout.split()
     assert set(found) == {"feedhub.publish.build", "feedhub.publish.archive",
-                          "feedhub.publish.deflate",
                           "feedhub.publish.files", "feedhub.publish.plan",
                           "feedhub.publish.writer"}
 

@@ -1,10 +1,7 @@
-"""Atom documents spliced from entries rendered once; gzip files of pieces compressed apart."""
+"""Atom documents spliced from entries rendered once."""
 
 from __future__ import annotations
 
-import gzip
-import zlib
-from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -19,7 +16,6 @@ from feedhub.publish.atom import (
     render_frame,
     without_body,
 )
-from feedhub.publish.deflate import Document, Piece, deflated
 from feedhub.publish.entry_cache import EntryCache
 from samples import BASE, INFO, NEWEST, OLDEST, WITH_SUMMARY, make_entry
 
@@ -34,12 +30,6 @@ def _document(entries: list[StoredEntry], archive: bool = False) -> bytes:
     info = replace(INFO, is_archive=archive)
     head, tail = render_frame(info, max((e.updated for e in entries), default=INFO.undated))
     return b"".join([head, *render_entries(entries, INFO.hub_title, BASE), tail])
-
-
-def _done(value: bytes) -> Future[bytes]:
-    future: Future[bytes] = Future()
-    future.set_result(value)
-    return future
 
 
 def test_an_entry_renders_the_same_whatever_it_is_rendered_with() -> None:
@@ -98,17 +88,6 @@ def test_without_its_body_an_entry_with_a_link_is_the_same_element_less_its_cont
     assert b"<summary" in lean[0]  # what the entry says of itself stays
 
 
-def test_gzip_of_pieces_is_the_document_whether_compressed_ahead_or_not() -> None:
-    raw = [b"<feed>", "正文".encode() * 5000, b"", b"x" * 70000, b"</feed>\n"]
-    ahead = Document(tuple(Piece(p, _done(deflated(p))) for p in raw))
-    later = Document(tuple(Piece(p) for p in raw))
-    assert ahead.raw() == later.raw() == b"".join(raw)
-    assert ahead.gzip() == later.gzip()
-    assert gzip.decompress(ahead.gzip()) == b"".join(raw)
-    assert zlib.decompress(ahead.gzip(), wbits=31) == b"".join(raw)
-    assert gzip.decompress(Document(()).gzip()) == b""
-
-
 def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
     reads: list[list[int]] = []
     stored = {e.rowid: e for e in [*ENTRIES, make_entry(rowid=7, title="七")]}
@@ -117,35 +96,25 @@ def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
         reads.append(ids)
         return [stored[i] for i in ids if i in stored]  # 404 is gone
 
-    packs: list[bytes] = []
-
-    def pack(raw: bytes) -> Future[bytes]:
-        packs.append(raw)
-        return _done(deflated(raw))
-
-    shared = EntryCache(INFO.hub_title, BASE, pack)
+    shared = EntryCache(INFO.hub_title, BASE)
     first = shared.get([3, 2, 404], read)
-    second = shared.get([1, 2, 3], read, packed=True)
-    third = shared.get([3], read, packed=True)
+    second = shared.get([1, 2, 3], read)
+    third = shared.get([3], read)
     assert reads == [[3, 2, 404], [1]]
     assert [updated for updated, _ in first] == [NEWEST.updated, WITH_SUMMARY.updated]
-    assert [p.packed for _, p in first] == [None, None]  # feeds only: compressed whole
-    assert [p.raw for _, p in second] == render_entries(
+    assert [element for _, element in second] == render_entries(
         [OLDEST, WITH_SUMMARY, NEWEST], INFO.hub_title, BASE)
-    assert packs == [p.raw for _, p in second]  # each compressed once
-    assert third[0][1].packed is second[2][1].packed
-    # Without bodies: from the same rendering, read no more, compressed apart.
-    lean = shared.get([1, 2, 3], read, packed=True, bodies=False)
+    assert third[0][1] is second[2][1]  # rendered once
+    # Without bodies: from the same rendering, read no more.
+    lean = shared.get([1, 2, 3], read, bodies=False)
     assert reads == [[3, 2, 404], [1]]
-    assert [p.raw for _, p in lean] == [without_body(e, p.raw) for e, (_, p)
-                                        in zip([OLDEST, WITH_SUMMARY, NEWEST], second,
-                                               strict=True)]
-    assert lean[2][1].packed is second[2][1].packed  # no link: one piece for both
+    assert [element for _, element in lean] == [
+        without_body(e, element) for e, (_, element)
+        in zip([OLDEST, WITH_SUMMARY, NEWEST], second, strict=True)]
 
-    tiny = EntryCache(INFO.hub_title, BASE, lambda raw: _done(deflated(raw)), budget=1)
+    tiny = EntryCache(INFO.hub_title, BASE, budget=1)
     reads.clear()
     assert len(tiny.get([1, 2], read)) == 2  # a document gets all its entries, budget or not
     tiny.get([7], read)
     tiny.get([1], read)
     assert reads == [[1, 2], [7], [1]]
-

@@ -7,26 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from feedhub.publish.deflate import Document
-from feedhub.publish.writer import Served, Writer, gzipped, write_documents
+from feedhub.publish.writer import Served, Writer, gzip_of, gzipped, write_documents
 
 
 def test_serve_writes_each_file_and_its_sibling_and_leaves_the_same_bytes_alone(
         tmp_path: Path) -> None:
     a, b = tmp_path / "feeds" / "a.atom", tmp_path / "b.json"
-    first = write_documents([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    first = write_documents([(a, b"<a/>"), (b, b"{}")])
     assert first.written == [a, b]
     assert gzip.decompress(gzipped(a).read_bytes()) == b"<a/>"
     assert first.unsynced == {a.parent, b.parent}
 
     gzipped(b).unlink()
     before = a.stat().st_mtime_ns, b.stat().st_mtime_ns
-    again = write_documents([(a, Document.of(b"<a/>")), (b, Document.of(b"{}"))])
+    again = write_documents([(a, b"<a/>"), (b, b"{}")])
     assert again.written == [] and again.unchanged == 2
     assert (a.stat().st_mtime_ns, b.stat().st_mtime_ns) == before
     assert gzip.decompress(gzipped(b).read_bytes()) == b"{}"  # a missing sibling comes back
 
-    changed = write_documents([(a, Document.of(b"<b/>"))])
+    changed = write_documents([(a, b"<b/>")])
     assert changed.written == [a] and a.read_bytes() == b"<b/>"
     assert gzip.decompress(gzipped(a).read_bytes()) == b"<b/>"
 
@@ -36,8 +35,18 @@ def test_writer_passes_results_on_in_order_and_raises_a_failure_after_the_rest(
     received: list[Served] = []
     (tmp_path / "taken.atom").mkdir()  # a file cannot replace a folder
     with pytest.raises(OSError), Writer(received.append) as writer:
-        first = writer.submit([(tmp_path / "1.atom", Document.of(b"1"))])
-        writer.submit([(tmp_path / "taken.atom", Document.of(b"x"))])
-        writer.submit([(tmp_path / "2.atom", Document.of(b"2"))], after=[first])
+        first = writer.submit([(tmp_path / "1.atom", b"1")])
+        writer.submit([(tmp_path / "taken.atom", b"x")])
+        writer.submit([(tmp_path / "2.atom", b"2")], after=[first])
     assert [s.written for s in received] == [[tmp_path / "1.atom"], [tmp_path / "2.atom"]]
     assert (tmp_path / "2.atom").read_bytes() == b"2"
+
+
+def test_gzip_form_is_the_same_bytes_for_the_same_document_and_decompresses_to_it() -> None:
+    document = b"<feed>" + "正文".encode() * 5000 + b"x" * 70000 + b"</feed>\n"
+    packed = gzip_of(document)
+    assert packed == gzip_of(document)  # no timestamp: an unchanged page is not rewritten
+    assert gzip.decompress(packed) == document
+    assert gzip.decompress(gzip_of(b"")) == b""
+    assert len(packed) < len(document) // 10
+

@@ -57,7 +57,6 @@ from feedhub.store import Store
 # run.
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
-    from feedhub.publish.deflate import Document
     from feedhub.publish.entry_cache import EntryCache
     from feedhub.publish.index import NodeLines, SourceHealth
 
@@ -293,7 +292,6 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     The documents come in :func:`~feedhub.publish.plan.in_writing_order`.
     """
     from feedhub.publish.atom import render_frame
-    from feedhub.publish.deflate import Document, Piece
     from feedhub.publish.entry_cache import EntryCache
 
     undated = store.publishing.first_published()
@@ -301,19 +299,19 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
              for rank, node in enumerate(nodes)]
     archived = [(node.path, plan.state) for node, plan in zip(nodes, plans, strict=True)]
     documents = in_writing_order(plans)
-    shared = EntryCache(config.title, config.base_url, writer.deflate)
+    shared = EntryCache(config.title, config.base_url)
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
     for done, item in enumerate(documents, 1):
         if isinstance(item, Page):
             target = config.output / archive_file(item.node.path, item.number)
-            held = shared.get(item.ids, store.publishing.entries_by_id, packed=True,
+            held = shared.get(item.ids, store.publishing.entries_by_id,
                               bodies=carries_bodies(item.node))
             head, tail = render_frame(
                 _archive_info(config, item.node, item.number, item.first_page, undated),
                 max((updated for updated, _ in held), default=undated))
-            page = Document((Piece(head), *(piece for _, piece in held), Piece(tail)))
+            page = b"".join([head, *(element for _, element in held), tail])
             pages.setdefault(item.node.path, []).append(
                 writer.submit([(target, page)], form="gzip"))
         else:
@@ -354,9 +352,8 @@ def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_pa
 
 
 def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
-                shared: EntryCache) -> list[tuple[Path, Document, str]]:
-    """A node's subscription documents: (target, document, URL) for each format."""
-    from feedhub.publish.deflate import Document
+                shared: EntryCache) -> list[tuple[Path, bytes, str]]:
+    """A node's subscription documents: (target, bytes, URL) for each format."""
     from feedhub.publish.jsonfeed import render_json
     from feedhub.publish.rss import render_rss
 
@@ -368,8 +365,7 @@ def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
         data = (_atom_feed(info, entries, shared) if ext == "atom"
                 else renderers[ext](info, entries))
         relative = feed_file(feed.node.path, ext)
-        files.append((config.output / relative, Document.of(data),
-                      url_for(config.base_url, relative)))
+        files.append((config.output / relative, data, url_for(config.base_url, relative)))
     return files
 
 
@@ -379,9 +375,7 @@ def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: EntryCache) -
     by_id = {e.rowid: e for e in entries}
     held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
     head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
-    # In one piece: a feed is fetched over and over, and compressed whole its gzip sibling is
-    # an eighth smaller than from pieces compressed apart.
-    return b"".join([head, *(piece.raw for _, piece in held), tail])
+    return b"".join([head, *(element for _, element in held), tail])
 
 
 def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
@@ -434,7 +428,6 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
     (None: any may have). Returns the files handed to ``writer``, each with what it was
     rendered from, for ``listing``."""
     from feedhub.publish import index, opml
-    from feedhub.publish.deflate import Document
     from feedhub.publish.feedxsl import STYLESHEET, render_stylesheet
     from feedhub.publish.icon import ICON, ICON_SVG
     from feedhub.publish.words import words_for
@@ -478,7 +471,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
             config.publish.formats, urls, context,
             listing.node_lines if listing is not None else None)
 
-    files: list[tuple[Path, Document]] = []
+    files: list[tuple[Path, bytes]] = []
     rendered: list[tuple[Path, object]] = []
     made: tuple[tuple[Path, object, Callable[[], bytes]], ...] = (
         (out / "opml.xml", tree,
@@ -494,7 +487,7 @@ def _publish_directory(config: Config, store: Store, writer: Writer,
         if listing is not None and listing.current(target, source):
             report.unchanged += 1
         else:
-            files.append((target, Document.of(render())))
+            files.append((target, render()))
             rendered.append((target, source))
     if files:
         writer.submit(files, form="both" if config.publish.gzip else "plain")

@@ -1,8 +1,8 @@
-"""Atom entries rendered and compressed once per publish, shared by every document holding them.
+"""Atom entries rendered once per publish, shared by every document holding them.
 
 An entry sits in every node of its source paths (for a source three levels down: the root, two
-topics and the source), so a full build would otherwise render and compress it once per archive
-page and once per subscription feed that holds it. The cache is bounded; build orders its work
+topics and the source), so a full build would otherwise render it once per archive page and
+once per subscription feed that holds it. The cache is bounded; build orders its work
 so that the documents holding an entry come close together.
 """
 
@@ -10,38 +10,32 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from feedhub.model import StoredEntry
 from feedhub.publish.atom import render_entries, without_body
-from feedhub.publish.deflate import Piece
 
-# Of rendered entries (their compressed forms add about half): enough for the entries of every
-# document open at once in a large build, small beside the work it saves.
+# Of rendered entries: enough for the entries of every document open at once in a large
+# build, small beside the work it saves.
 BUDGET = 32 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class AtomEntry:
-    """One entry's ``<entry>`` element with its content and without it (the same piece when
+    """One entry's ``<entry>`` element with its content and without it (the same bytes when
     it must keep it), and its ``updated`` for the feed's own."""
 
     updated: datetime
-    piece: Piece
-    lean: Piece
+    element: bytes
+    lean: bytes
 
 
 class EntryCache:
-    """Atom entries by entry id, least recently used dropped first beyond ``budget`` bytes.
-    ``pack`` starts compressing a piece (:func:`feedhub.publish.deflate.deflated`) on another
-    thread."""
+    """Atom entries by entry id, least recently used dropped first beyond ``budget`` bytes."""
 
-    def __init__(self, hub_title: str, base_url: str, pack: Callable[[bytes], Future[bytes]],
-                 budget: int = BUDGET) -> None:
+    def __init__(self, hub_title: str, base_url: str, budget: int = BUDGET) -> None:
         self._hub_title = hub_title
-        self._pack = pack
         self._base_url = base_url
         self._budget = budget
         self._size = 0
@@ -52,43 +46,30 @@ class EntryCache:
         self._read_size = 0
 
     def get(self, ids: Sequence[int], read: Callable[[list[int]], Iterable[StoredEntry]],
-            packed: bool = False, bodies: bool = True) -> list[tuple[datetime, Piece]]:
-        """The entries ``ids``, in that order, as (updated, piece), with their bodies or not
+            bodies: bool = True) -> list[tuple[datetime, bytes]]:
+        """The entries ``ids``, in that order, as (updated, element), with their bodies or not
         (:func:`feedhub.publish.atom.without_body`); those not at hand are got with ``read``
-        and rendered (entries it leaves out, no longer stored, are left out here too). With
-        ``packed``, each piece is also being compressed: archive pages share compressed
-        pieces, while feeds are compressed whole."""
+        and rendered (entries it leaves out, no longer stored, are left out here too)."""
         missing = [i for i in ids if i not in self._held]
         if missing:
             fresh = self.entries(missing, read)
             rendered = render_entries(fresh, self._hub_title, self._base_url)
             for entry, raw in zip(fresh, rendered, strict=True):
-                full = Piece(raw)
-                lean = without_body(entry, raw)
-                made = AtomEntry(entry.updated, full, full if lean is raw else Piece(lean))
+                made = AtomEntry(entry.updated, raw, without_body(entry, raw))
                 self._held[entry.rowid] = made
                 self._size += _size(made)
-        found: list[tuple[datetime, Piece]] = []
+        found: list[tuple[datetime, bytes]] = []
         for i in ids:
             held = self._held.get(i)
             if held is None:
                 continue
-            piece = held.piece if bodies else held.lean
-            if packed and piece.packed is None:
-                one = held.lean is held.piece
-                piece = Piece(piece.raw, self._pack(piece.raw))
-                held = (replace(held, piece=piece, lean=piece) if one
-                        else replace(held, piece=piece) if bodies
-                        else replace(held, lean=piece))
-                self._held[i] = held
             self._held.move_to_end(i)
-            found.append((held.updated, piece))
+            found.append((held.updated, held.element if bodies else held.lean))
         # Only now: a document needs all its entries at once, however many.
         while self._size > self._budget and self._held:
             _, dropped = self._held.popitem(last=False)
             self._size -= _size(dropped)
         return found
-
 
     def entries(self, ids: Sequence[int],
                 read: Callable[[list[int]], Iterable[StoredEntry]]) -> list[StoredEntry]:
@@ -115,4 +96,4 @@ def _weight(entry: StoredEntry) -> int:
 
 
 def _size(held: AtomEntry) -> int:
-    return len(held.piece.raw) + (0 if held.lean is held.piece else len(held.lean.raw))
+    return len(held.element) + (0 if held.lean is held.element else len(held.lean))
