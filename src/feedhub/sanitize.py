@@ -14,15 +14,15 @@ from feedhub.text import xml_safe
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 SAFE_SCHEMES = frozenset({"http", "https"})
 
-# Layout-neutral properties only: nothing that can hide content (display, visibility,
-# opacity) or lay it over the reader's own interface (position, z-index, transforms).
+# What a style says of the text itself, not of the publisher's page: a reader lays the text out
+# in its own theme. Colours go (dark text on a reader's dark theme cannot be read), and so do
+# sizes, fonts, spacing and boxes (they override the reader's font size, which is also an
+# accessibility setting); Miniflux keeps no style attribute at all. Nothing here can hide
+# content (display, visibility, opacity) or lay it over the reader's own interface (position,
+# z-index, transforms).
 _STYLE_PROPERTIES = frozenset({
-    "color", "font-size", "font-weight", "font-style", "font-family",
-    "text-align", "text-decoration", "text-indent", "line-height", "letter-spacing",
-    "margin", "margin-top", "margin-bottom", "margin-left", "margin-right",
-    "padding", "padding-top", "padding-bottom", "padding-left", "padding-right",
-    "width", "max-width", "height", "border", "border-collapse", "vertical-align",
-    "white-space", "list-style-type",
+    "text-align", "font-weight", "font-style", "text-decoration", "vertical-align",
+    "white-space", "list-style-type", "border", "border-collapse",
 })
 _EXTRA_TAGS = {"figure", "figcaption", "picture", "source", "video", "audio", "track"}
 _DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "form", "textarea",
@@ -34,23 +34,24 @@ _UNSAFE_CSS_VALUE = re.compile(r"expression|url\s*\(|\\|javascript|vbscript|beha
                                r"@import|<|>", re.IGNORECASE)
 
 
-# font-size 0, 1px, 0.01em...: text nobody can read is text meant to be hidden.
-_INVISIBLE = re.compile(r"\s*(font-size|line-height|height|max-height|width|max-width)\s*:\s*"
-                        r"(0*\.?0*\d?)(px|pt|em|rem|%)?\s*$", re.IGNORECASE)
-
-
 def _filter_attribute(tag: str, name: str, value: str) -> str | None:
-    """Drop the style declarations whose values are unsafe, whatever their property, and
-    those that make text too small to see."""
+    """Keep the style declarations of the properties allowed, with safe values; drop the
+    attribute when none is left. (ammonia filters the properties again, but would leave an
+    empty ``style=""``.)"""
     return value if name != "style" else _safe_style(value)
 
 
 # Cached: a site's articles repeat the same few style attributes thousands of times.
 @functools.lru_cache(maxsize=4096)
 def _safe_style(value: str) -> str | None:
-    kept = [d for d in value.split(";") if d.strip() and not _UNSAFE_CSS_VALUE.search(d)
-            and not _INVISIBLE.match(d)]
-    return "; ".join(d.strip() for d in kept) or None
+    kept = []
+    for declaration in value.split(";"):
+        name, _, setting = declaration.partition(":")
+        name = name.strip().lower()  # what ammonia matches the allowed properties against
+        if (name in _STYLE_PROPERTIES and setting.strip()
+                and not _UNSAFE_CSS_VALUE.search(setting)):
+            kept.append(f"{name}:{setting.strip()}")
+    return ";".join(kept) or None
 
 
 def _attributes() -> dict[str, set[str]]:
