@@ -6,11 +6,13 @@ import dataclasses
 import gzip
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -21,7 +23,7 @@ from feedhub.config import Config, load_config
 from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
-from feedhub.publish import files, index, opml
+from feedhub.publish import feed_pool, files, index, opml
 from feedhub.publish.build import Listing, output_bytes, publish
 from feedhub.publish.plan import Changes, changes_of
 from feedhub.store import Store, from_iso
@@ -87,6 +89,87 @@ def test_incremental_publishes_write_exactly_what_a_full_build_writes(
     shutil.rmtree(config.output)
     publish(config, store)
     assert snapshot(config.output) == incremental
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every publish hands feeds to one worker process, however few; returns the files that
+    this process rendered itself, as they are rendered."""
+    rendered_here: list[Path] = []
+    documents = feed_pool.feed_documents
+
+    def recording(job: feed_pool.FeedJob, *args: Any) -> list[tuple[Path, bytes]]:
+        rendered_here.extend(target for _, target in job.targets)
+        return documents(job, *args)
+
+    monkeypatch.setattr(feed_pool, "pool_workers", lambda feeds: 1)
+    monkeypatch.setattr(feed_pool, "feed_documents", recording)
+    return rendered_here
+
+
+@pytest.mark.parametrize(("options", "handed"), [
+    # Feeds linking pages written in the same publish keep their Atom document here.
+    (f"entries: {PER_PAGE}", {"rss", "json"}),
+    ("entries: 50, gzip: true", {"atom", "rss", "json"}),  # no pages: whole feeds go
+])
+def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
+        tmp_path: Path, workers: list[Path], options: str, handed: set[str]) -> None:
+    config = load_config(write_config(tmp_path, SOURCES, extra=f"publish: {{{options}}}\n"))
+    store = Store.for_base_url(config.database, config.base_url)
+    store.sources.sync(config.sources)
+    publish(config, store)
+    fill(config, store, 12)
+    pooled = snapshot(config.output)
+    feeds = {name for name in pooled if not name.startswith("archive")
+             and name.endswith((".atom", ".rss", ".json"))}
+    by_workers = feeds - {str(p.relative_to(config.output)) for p in workers}
+    assert {name.rsplit(".", 1)[1] for name in by_workers} >= handed
+    shutil.rmtree(config.output)
+    with pytest.MonkeyPatch.context() as alone:
+        alone.setattr(feed_pool, "pool_workers", lambda feeds: 0)
+        publish(config, store)
+    assert snapshot(config.output) == pooled
+
+
+def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], workers: list[Path],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    config, store = hub
+    fill(config, store, 6)
+    starting = feed_pool.FeedPool.__init__
+
+    def dying(pool: feed_pool.FeedPool, *args: Any) -> None:
+        starting(pool, *args)
+        # As the kernel's OOM killer would: the pool then breaks.
+        os.kill(pool._pool.submit(os.getpid).result(), signal.SIGKILL)
+
+    monkeypatch.setattr(feed_pool.FeedPool, "__init__", dying)
+    shutil.rmtree(config.output)
+    report = publish(config, store)
+    built = snapshot(config.output)
+    assert {str(p.relative_to(config.output)) for p in report.written} == set(built)
+    shutil.rmtree(config.output)
+    monkeypatch.setattr(feed_pool, "pool_workers", lambda feeds: 0)
+    publish(config, store)
+    assert snapshot(config.output) == built
+
+
+def test_a_worker_that_cannot_write_fails_the_publish_naming_the_file(
+        hub: tuple[Config, Store], workers: list[Path]) -> None:
+    config, store = hub
+    publish(config, store)
+    fill(config, store, 2)
+    blocked = config.output / feed_file(config.sources[2].path, "json")
+    blocked.unlink()
+    blocked.mkdir()  # a folder where the file goes: renaming onto it fails
+    with pytest.raises(OSError, match=str(blocked.name)):
+        publish(config, store)
+    assert (config.output / feed_file(config.sources[0].path, "json")).is_file()
+
+
+def test_a_small_publish_starts_no_process_and_a_large_one_leaves_a_core_free() -> None:
+    assert feed_pool.pool_workers(feed_pool.POOL_FEEDS - 1) == 0
+    cores = len(os.sched_getaffinity(0))
+    assert feed_pool.pool_workers(feed_pool.POOL_FEEDS) == min(4, cores - 1)
 
 
 def test_renames_are_durable_replaced_gzip_siblings_first_and_pages_before_their_feed(

@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import multiprocessing
 import os
 import random
 from collections import deque
@@ -20,6 +19,7 @@ from feedhub.config import Config
 from feedhub.errors import ParseError
 from feedhub.fetch import Fetcher, FetchPolicy, user_agent
 from feedhub.model import FetchResult, ParsedFeed, Polled, PollOutcome, Source, SourceState
+from feedhub.processes import worker_context
 from feedhub.states import GONE
 from feedhub.store import Store, host_of, iso
 from feedhub.store_thread import StoreThread
@@ -180,9 +180,7 @@ async def poll_in_order(config: Config, db: StoreThread, sources: list[Source],
 
     # A batch of many sources is CPU-bound on parsing: a process per core parses while the
     # event loop keeps fetching. (A thread would hold the GIL.)
-    # forkserver, not fork: this process already runs threads (the database's), and a fork
-    # could copy a lock one of them holds.
-    pool = (ProcessPoolExecutor(workers, mp_context=_forkserver()) if workers > 1
+    pool = (ProcessPoolExecutor(workers, mp_context=worker_context()) if workers > 1
             else ThreadPoolExecutor(1))
     with pool as parsers:
         async with Fetcher(fetch_policy(config)) as fetcher:
@@ -190,14 +188,6 @@ async def poll_in_order(config: Config, db: StoreThread, sources: list[Source],
                            running=2 * (config.polling.concurrency + workers),
                            buffered_bytes=BUFFERED_BYTES)
     return outcomes, [s for s in skips if s is not None]
-
-
-def _forkserver() -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server importing the parser once: each worker forked from
-    it starts with feedparser, lxml and nh3 loaded instead of importing them itself."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["feedhub.parse"])
-    return context
 
 
 # How much fetched data may wait for an earlier, slower source before no new fetch starts.

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +30,6 @@ from feedhub.model import (
     NodePath,
     RecentEntry,
     Source,
-    StoredEntry,
     from_iso,
     path_str,
 )
@@ -58,6 +57,7 @@ from feedhub.store import Store
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.entry_cache import EntryCache
+    from feedhub.publish.feed_pool import FeedPool
     from feedhub.publish.index import NodeLines, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,9 @@ def _publish(config: Config, store: Store, changes: Changes | None, listing: Lis
     report.sync()
     for path, state in archived:
         store.publishing.set_archive_state(path, state)
-    report.changed_feeds += [feed_urls[p] for p in report.written if p in feed_urls]
+    # In writing order: which process wrote a file varies from run to run.
+    written = set(report.written)
+    report.changed_feeds += [url for target, url in feed_urls.items() if target in written]
     if changes is None:
         _remove_strays(config, report)
     if config.posts is not None:
@@ -293,6 +295,7 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     """
     from feedhub.publish.atom import render_frame
     from feedhub.publish.entry_cache import EntryCache
+    from feedhub.publish.feed_pool import FeedPool, pool_workers
 
     undated = store.publishing.first_published()
     plans = [_plan_node(config, store, node, rank, every_page, report)
@@ -303,27 +306,53 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     pages: dict[NodePath, list[Future[Served]]] = {}
     feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
-    for done, item in enumerate(documents, 1):
-        if isinstance(item, Page):
-            target = config.output / archive_file(item.node.path, item.number)
-            held = shared.get(item.ids, store.publishing.entries_by_id,
-                              bodies=carries_bodies(item.node))
-            head, tail = render_frame(
-                _archive_info(config, item.node, item.number, item.first_page, undated),
-                max((updated for updated, _ in held), default=undated))
-            page = b"".join([head, *(element for _, element in held), tail])
-            pages.setdefault(item.node.path, []).append(
-                writer.submit([(target, page)], form="gzip"))
-        else:
-            info = feed_info(config, item.node, undated, item.newest_page)
-            files = _feed_files(config, store, item, info, shared)
-            feed_urls |= {target: url for target, _, url in files}
-            # The feed links the newest page: that page is durable before the feed is renamed.
-            writer.submit([(target, document) for target, document, _ in files],
-                          after=pages.pop(item.node.path, []), form=form)
-        if progress is not None:
-            progress(done, len(documents))
+    # Workers read the entries over their own connection, so only what is committed.
+    workers = (0 if store.db.conn.in_transaction
+               else pool_workers(sum(isinstance(item, Feed) for item in documents)))
+    with (FeedPool(workers, store.path, form, store.publishing.entries_by_id, report.receive)
+          if workers else contextlib.nullcontext()) as pool:
+        for done, item in enumerate(documents, 1):
+            if isinstance(item, Page):
+                target = config.output / archive_file(item.node.path, item.number)
+                held = shared.get(item.ids, store.publishing.entries_by_id,
+                                  bodies=carries_bodies(item.node))
+                head, tail = render_frame(
+                    _archive_info(config, item.node, item.number, item.first_page, undated),
+                    max((updated for updated, _ in held), default=undated))
+                page = b"".join([head, *(element for _, element in held), tail])
+                pages.setdefault(item.node.path, []).append(
+                    writer.submit([(target, page)], form="gzip"))
+            else:
+                info = feed_info(config, item.node, undated, item.newest_page)
+                feed_urls |= _publish_feed(config, store, item, info, shared, writer,
+                                           pages.pop(item.node.path, []), pool)
+            if progress is not None:
+                progress(done, len(documents))
     return archived, feed_urls
+
+
+def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shared: EntryCache,
+                  writer: Writer, pages: list[Future[Served]], pool: FeedPool | None,
+                  ) -> dict[Path, str]:
+    """Render a node's subscription documents, or hand them to ``pool`` while it has room;
+    returns the URL of each of their files. ``pages`` are the node's pages handed to
+    ``writer`` in this publish: its Atom document links the newest, which is durable before
+    the document is renamed, so that document is rendered here when there are any."""
+    from feedhub.publish.feed_pool import FeedJob, feed_documents
+
+    targets = {ext: feed_file(feed.node.path, ext) for ext in config.publish.formats}
+    job = FeedJob(info, tuple(feed.ids),
+                  tuple((ext, config.output / relative) for ext, relative in targets.items()))
+    mine: FeedJob | None = job
+    if pool is not None and pool.has_room():
+        mine, theirs = job.split_atom() if pages else (None, job)
+        pool.submit(theirs)
+    if mine is not None:
+        entries = shared.entries(feed.ids, store.publishing.entries_by_id)
+        writer.submit(feed_documents(mine, entries, shared), after=pages,
+                      form="both" if config.publish.gzip else "plain")
+    return {config.output / relative: url_for(config.base_url, relative)
+            for relative in targets.values()}
 
 
 def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,
@@ -349,33 +378,6 @@ def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_pa
     for number in plan.emptied:
         _delete(gzipped(folder / f"{number}.atom"), report)
     return plan
-
-
-def _feed_files(config: Config, store: Store, feed: Feed, info: FeedInfo,
-                shared: EntryCache) -> list[tuple[Path, bytes, str]]:
-    """A node's subscription documents: (target, bytes, URL) for each format."""
-    from feedhub.publish.jsonfeed import render_json
-    from feedhub.publish.rss import render_rss
-
-    # Atom is rendered apart: its entries are shared with the archive pages (publish.entry_cache).
-    renderers = {"rss": render_rss, "json": render_json}
-    entries = _newest_first(shared.entries(feed.ids, store.publishing.entries_by_id))
-    files = []
-    for ext in config.publish.formats:
-        data = (_atom_feed(info, entries, shared) if ext == "atom"
-                else renderers[ext](info, entries))
-        relative = feed_file(feed.node.path, ext)
-        files.append((config.output / relative, data, url_for(config.base_url, relative)))
-    return files
-
-
-def _atom_feed(info: FeedInfo, entries: list[StoredEntry], shared: EntryCache) -> bytes:
-    from feedhub.publish.atom import render_frame
-
-    by_id = {e.rowid: e for e in entries}
-    held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
-    head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
-    return b"".join([head, *(element for _, element in held), tail])
 
 
 def _trim(config: Config, store: Store, report: PublishReport) -> set[str]:
@@ -552,10 +554,6 @@ def _sweep(out: Path, top: str, stray: Callable[[str, str], bool], report: Publi
         if folder != root:
             with contextlib.suppress(OSError):  # not empty: still in use
                 os.rmdir(folder)
-
-
-def _newest_first(entries: Iterable[StoredEntry]) -> list[StoredEntry]:
-    return sorted(entries, key=lambda e: (e.published, e.rowid), reverse=True)
 
 
 def _publish_posts(folder: Path, store: Store, ids: list[int], report: PublishReport,

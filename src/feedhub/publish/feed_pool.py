@@ -1,0 +1,206 @@
+"""Merged feeds rendered and written by worker processes while the publishing one renders too.
+
+Rendering is Python and holds the GIL, so a publish on one thread keeps one core busy however
+many the machine has. The archive pages stay in the publishing process: their Atom entries are
+rendered once and shared by every page and feed holding them (``publish.entry_cache``). A
+feed's documents can go to a worker, which reads their entries from the database itself,
+renders and writes the files, and sends back only what it wrote (a :class:`Served`), so
+nothing large crosses between the processes. Only its Atom document stays behind when it
+links a page written in the same publish, since it may replace its file only once that page
+is durable: its RSS and JSON siblings link no page.
+
+The publishing process hands a worker a feed only while the workers are not behind, and
+renders it itself otherwise, so that every core stays busy whatever the mix of pages and
+feeds. A small publish renders everything itself: starting a process would cost more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+
+import sqlite_utils
+
+from feedhub.model import StoredEntry
+from feedhub.processes import worker_context
+from feedhub.publish.atom import FeedInfo, render_frame
+from feedhub.publish.entry_cache import EntryCache
+from feedhub.publish.jsonfeed import render_json
+from feedhub.publish.rss import render_rss
+from feedhub.publish.writer import Form, Served, write_documents
+from feedhub.store._publishing import Publishing
+
+Read = Callable[[list[int]], Iterable[StoredEntry]]
+
+# Below this many feeds in a publish, starting a process costs more than it saves.
+POOL_FEEDS = 32
+# Feeds per batch, whose entries are read at once. Few, so that the workers finish close to
+# when the publishing process does: with 16, it waited on the last batches for a third of a
+# re-poll's publish.
+BATCH = 4
+# Batches a worker may have waiting or under way before the publishing process renders the
+# next feeds itself.
+AHEAD = 2
+
+
+def pool_workers(feeds: int) -> int:
+    """How many worker processes a publish of ``feeds`` feeds uses (0: none). One core stays
+    with the publishing process, which renders the archive pages and its share of feeds."""
+    if feeds < POOL_FEEDS:
+        return 0
+    # The cores this process may run on (a container may allow fewer than the machine has).
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    return max(0, min(4, cores - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """The documents of one merged feed: ``targets`` holds (format, file) for each; ``ids``
+    are its entries, in any order."""
+
+    info: FeedInfo
+    ids: tuple[int, ...]
+    targets: tuple[tuple[str, Path], ...]
+
+    def split_atom(self) -> tuple[FeedJob, FeedJob]:
+        """This job as its Atom document and the others."""
+        atom = tuple(t for t in self.targets if t[0] == "atom")
+        rest = tuple(t for t in self.targets if t[0] != "atom")
+        return replace(self, targets=atom), replace(self, targets=rest)
+
+
+def atom_document(info: FeedInfo, entries: Sequence[StoredEntry], shared: EntryCache) -> bytes:
+    """The Atom document of a feed of ``entries``, its entries taken from ``shared``."""
+    by_id = {e.rowid: e for e in entries}
+    held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
+    head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
+    return b"".join([head, *(element for _, element in held), tail])
+
+
+def feed_documents(job: FeedJob, entries: Iterable[StoredEntry],
+                   shared: EntryCache) -> list[tuple[Path, bytes]]:
+    """Each (file, bytes) of ``job``, rendered from ``entries`` (its ``ids``, in any order):
+    newest published first, as a reader lists them."""
+    shown = sorted(entries, key=lambda e: (e.published, e.rowid), reverse=True)
+    return [(target, atom_document(job.info, shown, shared) if ext == "atom"
+             else render_rss(job.info, shown) if ext == "rss"
+             else render_json(job.info, shown))
+            for ext, target in job.targets]
+
+
+def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Served:
+    """Render and write the documents of ``jobs``, with their entries got with ``read`` at
+    once (entries it leaves out, no longer stored, are left out of the documents)."""
+    if not jobs:
+        return Served()
+    info = jobs[0].info
+    shared = EntryCache(info.hub_title, info.base_url)
+    by_id = {e.rowid: e for e in read(list(dict.fromkeys(i for job in jobs for i in job.ids)))}
+    served = Served()
+    for job in jobs:
+        entries = (by_id[i] for i in job.ids if i in by_id)
+        done = write_documents(feed_documents(job, entries, shared), form=form)
+        served.written += done.written
+        served.unchanged += done.unchanged
+        served.bytes_written += done.bytes_written
+        served.unsynced |= done.unsynced
+    return served
+
+
+def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Served:
+    # A connection of its own, for reading only: the publishing process holds the store.
+    conn = sqlite3.connect(database, timeout=30)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        return write_feeds(jobs, Publishing(sqlite_utils.Database(conn)).entries_by_id, form)
+    finally:
+        conn.close()
+
+
+class FeedPool:
+    """Worker processes rendering and writing feeds. ``receive`` gets each batch's
+    :class:`Served`, in the order the batches were handed over, when the pool closes. The
+    entries must be committed: a worker reads them over its own connection.
+
+    A batch whose worker died (killed, out of memory) is rendered in this process with
+    ``read`` instead: a lost worker never loses files.
+    """
+
+    def __init__(self, workers: int, database: Path, form: Form, read: Read,
+                 receive: Callable[[Served], None]) -> None:
+        self._workers = workers
+        self._database = database
+        self._form = form
+        self._read = read
+        self._receive = receive
+        self._pool = ProcessPoolExecutor(workers, mp_context=worker_context())
+        self._batch: list[FeedJob] = []
+        self._submitted: list[tuple[list[FeedJob], Future[Served] | None]] = []
+        self._settled = 0  # batches before this one in _submitted are done
+
+    def __enter__(self) -> FeedPool:
+        return self
+
+    def has_room(self) -> bool:
+        """True while the workers are not behind: fewer than ``AHEAD`` batches each are
+        waiting or under way."""
+        while self._settled < len(self._submitted):
+            future = self._submitted[self._settled][1]
+            if future is not None and not future.done():
+                break
+            self._settled += 1
+        return len(self._submitted) - self._settled < AHEAD * self._workers
+
+    def submit(self, job: FeedJob) -> None:
+        """Have ``job`` rendered and written, in a batch with the jobs handed over next."""
+        self._batch.append(job)
+        if len(self._batch) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._batch:
+            return
+        future: Future[Served] | None
+        try:
+            future = self._pool.submit(_write_in_worker, self._database, self._batch, self._form)
+        except BrokenProcessPool:
+            future = None  # rendered here when the pool closes
+        self._submitted.append((self._batch, future))
+        self._batch = []
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        """Wait for every batch (when the caller is failing, only for those under way) and
+        pass on what each did; then raise the first failure, unless the caller is failing
+        already. Batches that succeeded are passed on either way, so that what they wrote is
+        made durable."""
+        failure: BaseException | None = None
+        with self._pool:
+            if error is not None:
+                for _, future in self._submitted:
+                    if future is not None and not future.cancel() and future.exception() is None:
+                        self._receive(future.result())
+                return
+            self._flush()
+            for jobs, future in self._submitted:
+                try:
+                    self._receive(self._result(jobs, future))
+                except Exception as problem:  # raised below, once every batch is in
+                    failure = failure or problem
+        if failure is not None:
+            raise failure
+
+    def _result(self, jobs: list[FeedJob], future: Future[Served] | None) -> Served:
+        """What a batch did; rendered here when its worker died."""
+        if future is not None:
+            with contextlib.suppress(BrokenProcessPool):
+                return future.result()
+        return write_feeds(jobs, self._read, self._form)
