@@ -7,6 +7,7 @@ import gzip
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
 from feedhub.publish import feed_pool, files, index, opml
-from feedhub.publish.build import Listing, output_bytes, publish
+from feedhub.publish.build import Listing, feed_info, output_bytes, publish
 from feedhub.publish.plan import Changes, changes_of
 from feedhub.store import Store, from_iso
 
@@ -92,7 +93,7 @@ def test_incremental_publishes_write_exactly_what_a_full_build_writes(
 
 
 @pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+def rendered_here(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every publish hands feeds to one worker process, however few; returns the files that
     this process rendered itself, as they are rendered."""
     rendered_here: list[Path] = []
@@ -113,7 +114,7 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     ("entries: 50, gzip: true", {"atom", "rss", "json"}),  # no pages: whole feeds go
 ])
 def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
-        tmp_path: Path, workers: list[Path], options: str, handed: set[str]) -> None:
+        tmp_path: Path, rendered_here: list[Path], options: str, handed: set[str]) -> None:
     config = load_config(write_config(tmp_path, SOURCES, extra=f"publish: {{{options}}}\n"))
     store = Store.for_base_url(config.database, config.base_url)
     store.sources.sync(config.sources)
@@ -122,7 +123,7 @@ def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
     pooled = snapshot(config.output)
     feeds = {name for name in pooled if not name.startswith("archive")
              and name.endswith((".atom", ".rss", ".json"))}
-    by_workers = feeds - {str(p.relative_to(config.output)) for p in workers}
+    by_workers = feeds - {str(p.relative_to(config.output)) for p in rendered_here}
     assert {name.rsplit(".", 1)[1] for name in by_workers} >= handed
     shutil.rmtree(config.output)
     with pytest.MonkeyPatch.context() as alone:
@@ -131,20 +132,23 @@ def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
     assert snapshot(config.output) == pooled
 
 
-def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], workers: list[Path],
+def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], rendered_here: list[Path],
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     config, store = hub
     fill(config, store, 6)
     starting = feed_pool.FeedPool.__init__
+    killed: list[int] = []
 
     def dying(pool: feed_pool.FeedPool, *args: Any) -> None:
         starting(pool, *args)
         # As the kernel's OOM killer would: the pool then breaks.
-        os.kill(pool._pool.submit(os.getpid).result(), signal.SIGKILL)
+        killed.append(pool._pool.submit(os.getpid).result())
+        os.kill(killed[-1], signal.SIGKILL)
 
     monkeypatch.setattr(feed_pool.FeedPool, "__init__", dying)
     shutil.rmtree(config.output)
     report = publish(config, store)
+    assert killed
     built = snapshot(config.output)
     assert {str(p.relative_to(config.output)) for p in report.written} == set(built)
     shutil.rmtree(config.output)
@@ -154,7 +158,7 @@ def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], workers: list[Pa
 
 
 def test_a_worker_that_cannot_write_fails_the_publish_naming_the_file(
-        hub: tuple[Config, Store], workers: list[Path]) -> None:
+        hub: tuple[Config, Store], rendered_here: list[Path]) -> None:
     config, store = hub
     publish(config, store)
     fill(config, store, 2)
@@ -163,7 +167,23 @@ def test_a_worker_that_cannot_write_fails_the_publish_naming_the_file(
     blocked.mkdir()  # a folder where the file goes: renaming onto it fails
     with pytest.raises(OSError, match=str(blocked.name)):
         publish(config, store)
+    assert blocked not in rendered_here  # a worker's failure, not this process's
     assert (config.output / feed_file(config.sources[0].path, "json")).is_file()
+
+
+def test_a_batch_of_the_largest_feeds_is_read_within_sqlites_limits(
+        hub: tuple[Config, Store]) -> None:
+    # Four feeds of 10,000 entries each: 40,000 ids, more than one statement may bind where
+    # SQLite is built with its default limit (some distributions raise it).
+    config, store = hub
+    store.db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32766)
+    undated = store.publishing.first_published()
+    jobs = [feed_pool.FeedJob(feed_info(config, node, undated),
+                              tuple(range(k * 10_000, (k + 1) * 10_000)),
+                              (("json", config.output / f"{k}.json"),))
+            for k, node in enumerate(config.nodes[:feed_pool.BATCH])]
+    served = feed_pool.write_feeds(jobs, store.publishing.entries_by_id, "plain")
+    assert sorted(served.written) == sorted(target for job in jobs for _, target in job.targets)
 
 
 def test_a_small_publish_starts_no_process_and_a_large_one_leaves_a_core_free() -> None:

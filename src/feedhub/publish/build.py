@@ -346,7 +346,8 @@ def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shar
     mine: FeedJob | None = job
     if pool is not None and pool.has_room():
         mine, theirs = job.split_atom() if pages else (None, job)
-        pool.submit(theirs)
+        if theirs.targets:
+            pool.submit(theirs)
     if mine is not None:
         entries = shared.entries(feed.ids, store.publishing.entries_by_id)
         writer.submit(feed_documents(mine, entries, shared), after=pages,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,22 +98,38 @@ def feed_documents(job: FeedJob, entries: Iterable[StoredEntry],
 
 
 def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Served:
-    """Render and write the documents of ``jobs``, with their entries got with ``read`` at
-    once (entries it leaves out, no longer stored, are left out of the documents)."""
+    """Render and write the documents of ``jobs``, with their entries got with ``read``
+    (entries it leaves out, no longer stored, are left out of the documents)."""
     if not jobs:
         return Served()
     info = jobs[0].info
     shared = EntryCache(info.hub_title, info.base_url)
-    by_id = {e.rowid: e for e in read(list(dict.fromkeys(i for job in jobs for i in job.ids)))}
     served = Served()
     for job in jobs:
-        entries = (by_id[i] for i in job.ids if i in by_id)
+        # A feed at a time, each entry read once: a batch's ids together could pass SQLite's
+        # limit of variables in one statement (publish.entries goes up to 10,000).
+        entries = shared.entries(job.ids, read)
         done = write_documents(feed_documents(job, entries, shared), form=form)
         served.written += done.written
         served.unchanged += done.unchanged
         served.bytes_written += done.bytes_written
         served.unsynced |= done.unsynced
     return served
+
+
+def _salvaged(jobs: Sequence[FeedJob]) -> Served:
+    """What a batch whose worker died or failed may have written: its files may hold their new
+    bytes, and would then be found unchanged when written again. So every one of them counts
+    as written (for WebSub) and every folder as holding renames to make durable."""
+    targets = [target for job in jobs for _, target in job.targets]
+    return Served(written=targets, unsynced={target.parent for target in targets
+                                             if target.parent.is_dir()})
+
+
+def _ignore_interrupts() -> None:
+    # A Ctrl-C in a terminal reaches the workers too; the publishing process decides what it
+    # means, and an interrupted worker would only come back as a failed batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Served:
@@ -141,7 +158,8 @@ class FeedPool:
         self._form = form
         self._read = read
         self._receive = receive
-        self._pool = ProcessPoolExecutor(workers, mp_context=worker_context())
+        self._pool = ProcessPoolExecutor(workers, mp_context=worker_context(),
+                                         initializer=_ignore_interrupts)
         self._batch: list[FeedJob] = []
         self._submitted: list[tuple[list[FeedJob], Future[Served] | None]] = []
         self._settled = 0  # batches before this one in _submitted are done
@@ -194,6 +212,7 @@ class FeedPool:
                 try:
                     self._receive(self._result(jobs, future))
                 except Exception as problem:  # raised below, once every batch is in
+                    self._receive(_salvaged(jobs))
                     failure = failure or problem
         if failure is not None:
             raise failure
@@ -203,4 +222,9 @@ class FeedPool:
         if future is not None:
             with contextlib.suppress(BrokenProcessPool):
                 return future.result()
-        return write_feeds(jobs, self._read, self._form)
+        served = write_feeds(jobs, self._read, self._form)
+        salvaged = _salvaged(jobs)
+        served.unsynced |= salvaged.unsynced
+        served.written = salvaged.written
+        served.unchanged = 0
+        return served
