@@ -42,9 +42,9 @@ Read = Callable[[list[int]], Iterable[StoredEntry]]
 
 # Below this many feeds in a publish, starting a process costs more than it saves.
 POOL_FEEDS = 32
-# Feeds per batch, whose entries are read at once. Few, so that the workers finish close to
-# when the publishing process does: with 16, it waited on the last batches for a third of a
-# re-poll's publish.
+# Feeds per batch (a batch reads each of its entries once). Few, so that the workers finish
+# close to when the publishing process does: with 16, it waited on the last batches for a
+# third of a re-poll's publish.
 BATCH = 4
 # Batches a worker may have waiting or under way before the publishing process renders the
 # next feeds itself.
@@ -56,7 +56,8 @@ def pool_workers(feeds: int) -> int:
     with the publishing process, which renders the archive pages and its share of feeds."""
     if feeds < POOL_FEEDS:
         return 0
-    # The cores this process may run on (a container may allow fewer than the machine has).
+    # The cores this process may run on: a cpuset may allow fewer than the machine has (a CPU
+    # quota is not seen here).
     cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
              else os.cpu_count() or 1)
     return max(0, min(4, cores - 1))
