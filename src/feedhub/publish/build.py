@@ -324,7 +324,7 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
                     writer.submit([(target, page)], form="gzip"))
             else:
                 info = feed_info(config, item.node, undated, item.newest_page)
-                feed_urls |= _publish_feed(config, store, item, info, shared, writer,
+                feed_urls |= _publish_feed(config, store, item, info, shared, writer, form,
                                            pages.pop(item.node.path, []), pool)
             if progress is not None:
                 progress(done, len(documents))
@@ -332,8 +332,8 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
 
 
 def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shared: EntryCache,
-                  writer: Writer, pages: list[Future[Served]], pool: FeedPool | None,
-                  ) -> dict[Path, str]:
+                  writer: Writer, form: Form, pages: list[Future[Served]],
+                  pool: FeedPool | None) -> dict[Path, str]:
     """Render a node's subscription documents, or hand them to ``pool`` while it has room;
     returns the URL of each of their files. ``pages`` are the node's pages handed to
     ``writer`` in this publish: its Atom document links the newest, which is durable before
@@ -350,8 +350,7 @@ def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shar
             pool.submit(theirs)
     if mine is not None:
         entries = shared.entries(feed.ids, store.publishing.entries_by_id)
-        writer.submit(feed_documents(mine, entries, shared), after=pages,
-                      form="both" if config.publish.gzip else "plain")
+        writer.submit(feed_documents(mine, entries, shared), after=pages, form=form)
     return {config.output / relative: url_for(config.base_url, relative)
             for relative in targets.values()}
 
