@@ -36,10 +36,12 @@ def test_failing_source_backs_off_while_healthy_one_keeps_its_interval(tmp_path:
             assert daemon.proc.wait(timeout=15) == 0
         storm = gaps([h.at for h in server.hits_for("/storm")])
         healthy = server.hits_for("/ok/1")
-    # 503s: 2s then 4s apart, each +-10% and rounded up to the whole second the database
-    # stores, so within [1.8, 3] then [3.6, 5.4]; the healthy source every 2-3 seconds.
+    # 503s: 2s then 4s apart, each +-10% from the end of the poll and rounded up to the whole
+    # second the database stores, so within [1.8, 3.2) then [3.6, 5.4); allowing 0.3 s for the
+    # poll itself and a busy machine's late wake-up still keeps the two ranges apart, so the
+    # second wait is seen to be longer. The healthy source comes every 1.8-3.2 seconds.
     assert len(storm) >= 2, storm
-    assert 1.7 < storm[0] < 3.1 and 3.5 < storm[1] < 5.5, storm
+    assert 1.7 < storm[0] < 3.5 and 3.5 < storm[1] < 5.7, storm
     assert len(healthy) >= len(storm) + 2
     # After the first 200 the healthy source is only ever asked conditionally.
     assert all(h.headers.get("If-None-Match") == '"1-v1"' for h in healthy[1:])
