@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from stored import newest_entries, polled
@@ -25,7 +25,8 @@ from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
 from feedhub.publish import feed_pool, files, index, opml
-from feedhub.publish.build import Listing, feed_info, output_bytes, publish
+from feedhub.publish.atom import FeedInfo
+from feedhub.publish.build import Listing, archive_file, feed_info, output_bytes, publish
 from feedhub.publish.plan import Changes, changes_of
 from feedhub.store import Store, from_iso
 
@@ -93,24 +94,31 @@ def test_incremental_publishes_write_exactly_what_a_full_build_writes(
 
 
 @pytest.fixture
-def rendered_here(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+def rendered_here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
     """Every publish hands feeds to one worker process, however few; returns the files that
     this process rendered itself, as they are rendered."""
     rendered_here: list[Path] = []
-    documents = feed_pool.feed_documents
+    documents, page = feed_pool.feed_documents, feed_pool.page_document
 
     def recording(job: feed_pool.FeedJob, *args: Any) -> list[tuple[Path, bytes]]:
         rendered_here.extend(target for _, target in job.targets)
         return documents(job, *args)
 
+    def recording_page(info: FeedInfo, *args: Any) -> bytes:
+        relative = unquote(urlsplit(info.self_url).path).lstrip("/")
+        rendered_here.append(tmp_path / "data/public" / f"{relative}.gz")
+        return page(info, *args)
+
     monkeypatch.setattr(feed_pool, "pool_workers", lambda feeds: 1)
     monkeypatch.setattr(feed_pool, "feed_documents", recording)
+    monkeypatch.setattr(feed_pool, "page_document", recording_page)
     return rendered_here
 
 
 @pytest.mark.parametrize(("options", "handed"), [
-    # Feeds linking pages written in the same publish keep their Atom document here.
-    (f"entries: {PER_PAGE}", {"rss", "json"}),
+    # A source's node goes whole, its pages first; a node above keeps its pages and Atom
+    # document here, where the entries of its sources meet.
+    (f"entries: {PER_PAGE}", {"atom", "rss", "json", "gz"}),
     ("entries: 50, gzip: true", {"atom", "rss", "json"}),  # no pages: whole feeds go
 ])
 def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
@@ -121,10 +129,18 @@ def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
     publish(config, store)
     fill(config, store, 12)
     pooled = snapshot(config.output)
-    feeds = {name for name in pooled if not name.startswith("archive")
-             and name.endswith((".atom", ".rss", ".json"))}
-    by_workers = feeds - {str(p.relative_to(config.output)) for p in rendered_here}
+    documents = {name for name in pooled if name.endswith((".atom", ".rss", ".json", ".atom.gz"))
+                 and (name.startswith("archive/") or not name.endswith(".gz"))}
+    here = {str(p.relative_to(config.output)) for p in rendered_here}
+    by_workers = documents - here
     assert {name.rsplit(".", 1)[1] for name in by_workers} >= handed
+    if "gz" in handed:
+        # Archive pages were written by workers and here, and those of the nodes above the
+        # sources only here.
+        sources = {str(archive_file(source.path, 1).parent) for source in config.sources}
+        assert {name for name in here if name.startswith("archive/")} - sources
+        assert all(str(Path(name).parent) in sources for name in by_workers
+                   if name.startswith("archive/"))
     shutil.rmtree(config.output)
     with pytest.MonkeyPatch.context() as alone:
         alone.setattr(feed_pool, "pool_workers", lambda feeds: 0)
@@ -182,7 +198,7 @@ def test_a_batch_of_the_largest_feeds_is_read_within_sqlites_limits(
                               tuple(range(k * 10_000, (k + 1) * 10_000)),
                               (("json", config.output / f"{k}.json"),))
             for k, node in enumerate(config.nodes[:feed_pool.BATCH])]
-    served = feed_pool.write_feeds(jobs, store.publishing.entries_by_id, "plain")
+    served = feed_pool.write_feeds(jobs, store.publishing.entries_by_id, "plain").served
     assert sorted(served.written) == sorted(target for job in jobs for _, target in job.targets)
 
 

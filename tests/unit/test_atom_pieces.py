@@ -118,3 +118,31 @@ def test_shared_entries_render_each_entry_once_within_the_budget() -> None:
     tiny.get([7], read)
     tiny.get([1], read)
     assert reads == [[1, 2], [7], [1]]
+
+
+def test_entries_sent_from_another_cache_are_kept_and_completed_when_bodies_are_needed() -> None:
+    reads: list[list[int]] = []
+    stored = {e.rowid: e for e in ENTRIES}
+
+    def read(ids: list[int]) -> list[StoredEntry]:
+        reads.append(ids)
+        return [stored[i] for i in ids]
+
+    worker = EntryCache(INFO.hub_title, BASE)
+    full = worker.get([3, 2, 1], read)
+    sent_full, sent_lean = worker.send([3], bodies=True), worker.send([2, 1, 404], bodies=False)
+    assert [rowid for rowid, *_ in sent_lean] == [2, 1]  # only what it holds
+    here = EntryCache(INFO.hub_title, BASE)
+    here.keep(sent_lean + sent_full)
+    reads.clear()
+    # The lean forms, and the full one sent, are used as they came: nothing read or rendered.
+    assert here.get([3, 2, 1], read, bodies=False) == worker.get([3, 2, 1], read, bodies=False)
+    assert here.get([3], read) == full[:1]
+    assert reads == []
+    # An entry held without its body is rendered here when a document needs the body, and a
+    # lean form sent later does not replace it.
+    assert here.get([2, 1], read) == full[1:]
+    assert reads == [[2, 1]]
+    here.keep(worker.send([2], bodies=False))
+    assert here.get([2], read) == full[1:2]
+    assert reads == [[2, 1]]

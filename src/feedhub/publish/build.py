@@ -16,9 +16,10 @@ import logging
 import os
 import time
 import zoneinfo
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -57,7 +58,7 @@ from feedhub.store import Store
 if TYPE_CHECKING:
     from feedhub.publish.atom import FeedInfo
     from feedhub.publish.entry_cache import EntryCache
-    from feedhub.publish.feed_pool import FeedPool
+    from feedhub.publish.feed_pool import FeedJob, FeedPool
     from feedhub.publish.index import NodeLines, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -287,13 +288,14 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
                    report: PublishReport, writer: Writer,
                    progress: Callable[[int, int], None] | None = None,
                    ) -> tuple[list[tuple[NodePath, ArchiveState]], dict[Path, str]]:
-    """Hand the archive pages and subscription feeds of ``nodes`` to ``writer``. Returns the
-    archive bookkeeping, for the database once the pages are durable, and the URL of each
-    feed file.
+    """Hand the archive pages and subscription feeds of ``nodes`` to ``writer``, or a
+    source's node whole to a worker process (``publish.feed_pool``). Returns the archive
+    bookkeeping, for the database once the pages are durable, and the URL of each feed file.
 
-    The documents come in :func:`~feedhub.publish.plan.in_writing_order`.
+    The documents come in :func:`~feedhub.publish.plan.in_writing_order`; those of the nodes
+    above the sources wait, in that order, while a worker has yet to send back entries they
+    show.
     """
-    from feedhub.publish.atom import render_frame
     from feedhub.publish.entry_cache import EntryCache
     from feedhub.publish.feed_pool import FeedPool, pool_workers
 
@@ -303,46 +305,120 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
     archived = [(node.path, plan.state) for node, plan in zip(nodes, plans, strict=True)]
     documents = in_writing_order(plans)
     shared = EntryCache(config.title, config.base_url)
-    pages: dict[NodePath, list[Future[Served]]] = {}
-    feed_urls: dict[Path, str] = {}
     form: Form = "both" if config.publish.gzip else "plain"
     # Workers read the entries over their own connection, so only what is committed.
     workers = (0 if store.db.conn.in_transaction
                else pool_workers(sum(isinstance(item, Feed) for item in documents)))
-    with (FeedPool(workers, store.path, form, store.publishing.entries_by_id, report.receive)
-          if workers else contextlib.nullcontext()) as pool:
+    here = _Here(config, store, undated, shared, writer, form)
+    with (FeedPool(workers, store.path, form, store.publishing.entries_by_id, report.receive,
+                   shared) if workers else contextlib.nullcontext()) as pool:
+        handed = _Handed(config, undated, documents, pool) if pool is not None else None
+        waiting: deque[Page | Feed] = deque()
         for done, item in enumerate(documents, 1):
-            if isinstance(item, Page):
-                target = config.output / archive_file(item.node.path, item.number)
-                held = shared.get(item.ids, store.publishing.entries_by_id,
-                                  bodies=carries_bodies(item.node))
-                head, tail = render_frame(
-                    _archive_info(config, item.node, item.number, item.first_page, undated),
-                    max((updated for updated, _ in held), default=undated))
-                page = b"".join([head, *(element for _, element in held), tail])
-                pages.setdefault(item.node.path, []).append(
-                    writer.submit([(target, page)], form="gzip"))
+            if handed is not None and handed.take(item):
+                pass
+            elif pool is not None and item.node.source is None and (
+                    waiting or pool.owes(item.ids)):
+                waiting.append(item)
             else:
-                info = feed_info(config, item.node, undated, item.newest_page)
-                feed_urls |= _publish_feed(config, store, item, info, shared, writer, form,
-                                           pages.pop(item.node.path, []), pool)
+                here.write(item, pool)
+            while waiting and pool is not None and not pool.owes(waiting[0].ids):
+                here.write(waiting.popleft(), pool)
             if progress is not None:
                 progress(done, len(documents))
-    return archived, feed_urls
+        while waiting and pool is not None:
+            pool.wait_for(waiting[0].ids)
+            here.write(waiting.popleft(), pool)
+    # In the order of the documents: which process wrote a feed varies from run to run.
+    return archived, {config.output / relative: url_for(config.base_url, relative)
+                      for item in documents if isinstance(item, Feed)
+                      for relative in _feed_files(config, item.node.path).values()}
+
+
+class _Here:
+    """The documents the publishing process renders, handed to its writer threads."""
+
+    def __init__(self, config: Config, store: Store, undated: datetime, shared: EntryCache,
+                 writer: Writer, form: Form) -> None:
+        self.config, self.store, self.undated = config, store, undated
+        self.shared, self.writer, self.form = shared, writer, form
+        self.pages: dict[NodePath, list[Future[Served]]] = {}
+
+    def write(self, item: Page | Feed, pool: FeedPool | None) -> None:
+        """Render ``item`` (or hand its documents that link no page to ``pool``)."""
+        from feedhub.publish.feed_pool import page_document
+
+        config = self.config
+        if isinstance(item, Page):
+            target = config.output / archive_file(item.node.path, item.number)
+            page = page_document(
+                _archive_info(config, item.node, item.number, item.first_page, self.undated),
+                item.ids, self.shared, self.store.publishing.entries_by_id,
+                carries_bodies(item.node))
+            self.pages.setdefault(item.node.path, []).append(
+                self.writer.submit([(target, page)], form="gzip"))
+        else:
+            info = feed_info(config, item.node, self.undated, item.newest_page)
+            _publish_feed(config, self.store, item, info, self.shared, self.writer, self.form,
+                          self.pages.pop(item.node.path, []), pool)
+
+
+class _Handed:
+    """The sources' nodes handed whole to worker processes."""
+
+    def __init__(self, config: Config, undated: datetime, documents: list[Page | Feed],
+                 pool: FeedPool) -> None:
+        self.config, self.undated, self.pool = config, undated, pool
+        self.of_node: dict[NodePath, list[Page | Feed]] = {}
+        for item in documents:
+            self.of_node.setdefault(item.node.path, []).append(item)
+        # What the nodes above the sources show, which a worker sends back once rendered:
+        # the entries of their feeds whole, those of their archive pages without bodies.
+        self.full = {i for item in documents if isinstance(item, Feed)
+                     and item.node.source is None for i in item.ids}
+        self.lean = {i for item in documents if isinstance(item, Page)
+                     and item.node.source is None for i in item.ids} - self.full
+        self.handed: set[NodePath] = set()
+        self.begun: set[NodePath] = set()  # nodes this process began writing: it ends them
+
+    def take(self, item: Page | Feed) -> bool:
+        """True when ``item`` is a worker's: its node was handed over before, or is now."""
+        from feedhub.publish.feed_pool import PageJob
+
+        path = item.node.path
+        if path in self.handed:
+            return True
+        if item.node.source is None or path in self.begun or not self.pool.has_room():
+            self.begun.add(path)
+            return False
+        pages = [page for page in self.of_node[path] if isinstance(page, Page)]
+        feed = next(f for f in self.of_node[path] if isinstance(f, Feed))
+        ids = {i for document in self.of_node[path] for i in document.ids}
+        config = self.config
+        self.pool.submit(replace(
+            _feed_job(config, feed, feed_info(config, item.node, self.undated,
+                                              feed.newest_page)),
+            pages=tuple(PageJob(_archive_info(config, page.node, page.number, page.first_page,
+                                              self.undated),
+                                tuple(page.ids),
+                                config.output / archive_file(path, page.number),
+                                carries_bodies(page.node))
+                        for page in pages),
+            full=tuple(ids & self.full), lean=tuple(ids & self.lean)))
+        self.handed.add(path)
+        return True
 
 
 def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shared: EntryCache,
                   writer: Writer, form: Form, pages: list[Future[Served]],
-                  pool: FeedPool | None) -> dict[Path, str]:
-    """Render a node's subscription documents, or hand them to ``pool`` while it has room;
-    returns the URL of each of their files. ``pages`` are the node's pages handed to
+                  pool: FeedPool | None) -> None:
+    """Render a node's subscription documents, or hand them to ``pool`` while it has room.
+    ``pages`` are the node's pages handed to
     ``writer`` in this publish: its Atom document links the newest, which is durable before
     the document is renamed, so that document is rendered here when there are any."""
-    from feedhub.publish.feed_pool import FeedJob, feed_documents
+    from feedhub.publish.feed_pool import feed_documents
 
-    targets = {ext: feed_file(feed.node.path, ext) for ext in config.publish.formats}
-    job = FeedJob(info, tuple(feed.ids),
-                  tuple((ext, config.output / relative) for ext, relative in targets.items()))
+    job = _feed_job(config, feed, info)
     mine: FeedJob | None = job
     if pool is not None and pool.has_room():
         mine, theirs = job.split_atom() if pages else (None, job)
@@ -351,8 +427,20 @@ def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shar
     if mine is not None:
         entries = shared.entries(feed.ids, store.publishing.entries_by_id)
         writer.submit(feed_documents(mine, entries, shared), after=pages, form=form)
-    return {config.output / relative: url_for(config.base_url, relative)
-            for relative in targets.values()}
+
+
+def _feed_job(config: Config, feed: Feed, info: FeedInfo) -> FeedJob:
+    """A node's subscription documents, one per format."""
+    from feedhub.publish.feed_pool import FeedJob
+
+    return FeedJob(info, tuple(feed.ids),
+                   tuple((ext, config.output / relative)
+                         for ext, relative in _feed_files(config, feed.node.path).items()))
+
+
+def _feed_files(config: Config, path: NodePath) -> dict[str, PurePosixPath]:
+    """A node's subscription document in each format, relative to the output folder."""
+    return {ext: feed_file(path, ext) for ext in config.publish.formats}
 
 
 def _plan_node(config: Config, store: Store, node: FeedNode, rank: int, every_page: bool,

@@ -24,11 +24,16 @@ BUDGET = 32 << 20
 @dataclass(frozen=True, slots=True)
 class AtomEntry:
     """One entry's ``<entry>`` element with its content and without it (the same bytes when
-    it must keep it), and its ``updated`` for the feed's own."""
+    it must keep it), and its ``updated`` for the feed's own. ``element`` is None when only
+    the lean form was sent back by a worker (``publish.feed_pool``)."""
 
     updated: datetime
-    element: bytes
+    element: bytes | None
     lean: bytes
+
+
+# An AtomEntry as it crosses between processes: (entry id, updated, element, lean).
+Sent = tuple[int, datetime, bytes | None, bytes]
 
 
 class EntryCache:
@@ -50,26 +55,54 @@ class EntryCache:
         """The entries ``ids``, in that order, as (updated, element), with their bodies or not
         (:func:`feedhub.publish.atom.without_body`); those not at hand are got with ``read``
         and rendered (entries it leaves out, no longer stored, are left out here too)."""
-        missing = [i for i in ids if i not in self._held]
+        missing = [i for i in ids if (held := self._held.get(i)) is None
+                   or (bodies and held.element is None)]
         if missing:
             fresh = self.entries(missing, read)
             rendered = render_entries(fresh, self._hub_title, self._base_url)
             for entry, raw in zip(fresh, rendered, strict=True):
-                made = AtomEntry(entry.updated, raw, without_body(entry, raw))
-                self._held[entry.rowid] = made
-                self._size += _size(made)
+                self._hold(entry.rowid, AtomEntry(entry.updated, raw, without_body(entry, raw)))
         found: list[tuple[datetime, bytes]] = []
         for i in ids:
             held = self._held.get(i)
             if held is None:
                 continue
             self._held.move_to_end(i)
-            found.append((held.updated, held.element if bodies else held.lean))
+            element = held.element if bodies else held.lean
+            assert element is not None  # rendered above when missing
+            found.append((held.updated, element))
         # Only now: a document needs all its entries at once, however many.
+        self._shrink()
+        return found
+
+    def send(self, ids: Iterable[int], bodies: bool) -> list[Sent]:
+        """The entries ``ids`` held here, to be :meth:`keep`-ed by another process's cache:
+        with their bodies or in their lean form only."""
+        sent: list[Sent] = []
+        for i in ids:
+            held = self._held.get(i)
+            if held is not None and (held.element is not None or not bodies):
+                sent.append((i, held.updated, held.element if bodies else None, held.lean))
+        return sent
+
+    def keep(self, sent: Iterable[Sent]) -> None:
+        """Hold the entries another process rendered (from :meth:`send`), unless held here in
+        a fuller form already."""
+        for rowid, updated, element, lean in sent:
+            known = self._held.get(rowid)
+            if known is None or (known.element is None and element is not None):
+                self._hold(rowid, AtomEntry(updated, element, lean))
+        self._shrink()
+
+    def _hold(self, rowid: int, made: AtomEntry) -> None:
+        known = self._held.pop(rowid, None)
+        self._size += _size(made) - (_size(known) if known is not None else 0)
+        self._held[rowid] = made
+
+    def _shrink(self) -> None:
         while self._size > self._budget and self._held:
             _, dropped = self._held.popitem(last=False)
             self._size -= _size(dropped)
-        return found
 
     def entries(self, ids: Sequence[int],
                 read: Callable[[list[int]], Iterable[StoredEntry]]) -> list[StoredEntry]:
@@ -96,4 +129,5 @@ def _weight(entry: StoredEntry) -> int:
 
 
 def _size(held: AtomEntry) -> int:
-    return len(held.element) + (0 if held.lean is held.element else len(held.lean))
+    element = held.element
+    return len(held.lean) + (0 if element is None or element is held.lean else len(element))

@@ -1,15 +1,17 @@
 """Merged feeds rendered and written by worker processes while the publishing one renders too.
 
 Rendering is Python and holds the GIL, so a publish on one thread keeps one core busy however
-many the machine has. The archive pages stay in the publishing process: their Atom entries are
-rendered once and shared by every page and feed holding them (``publish.entry_cache``). A
-feed's documents can go to a worker, which reads their entries from the database itself,
-renders and writes the files, and sends back only what it wrote (a :class:`Served`), so
-nothing large crosses between the processes. Only its Atom document stays behind when it
-links a page written in the same publish, since it may replace its file only once that page
-is durable: its RSS and JSON siblings link no page.
+many the machine has. A worker is handed a source's node whole: its archive pages, which it
+makes durable before it writes the Atom document linking the newest, then that document and
+its siblings. It reads their entries from the database itself, renders and writes the files,
+and sends back what it wrote (a :class:`Served`) and, of the entries it rendered, those the
+nodes above the source show, so that each is still rendered once (``publish.entry_cache``):
+the lean form for their archive pages, the full one for their feeds. A node above the sources
+keeps its archive pages and its Atom document in the publishing process, where the entries of
+every source below it meet; a worker may take its RSS and JSON documents, which link no page,
+or its whole feed when it has no page to write.
 
-The publishing process hands a worker a feed only while the workers are not behind, and
+The publishing process hands a worker a node only while the workers are not behind, and
 renders it itself otherwise, so that every core stays busy whatever the mix of pages and
 feeds. A small publish renders everything itself: starting a process would cost more.
 """
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -32,10 +35,10 @@ import sqlite_utils
 from feedhub.model import StoredEntry
 from feedhub.processes import worker_context
 from feedhub.publish.atom import FeedInfo, render_frame
-from feedhub.publish.entry_cache import EntryCache
+from feedhub.publish.entry_cache import EntryCache, Sent
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
-from feedhub.publish.writer import Form, Served, write_documents
+from feedhub.publish.writer import Form, Served, Writer, gzipped
 from feedhub.store._publishing import Publishing
 
 Read = Callable[[list[int]], Iterable[StoredEntry]]
@@ -47,7 +50,9 @@ Read = Callable[[list[int]], Iterable[StoredEntry]]
 POOL_FEEDS = 32
 # Feeds per batch (a batch reads each of its entries once). Few, so that the workers finish
 # close to when the publishing process does: with 16, it waited on the last batches for a
-# third of a re-poll's publish.
+# third of a re-poll's publish. More than one, since a worker waits at the end of a batch for
+# its files to be durable: with a source's node per batch it was off the CPU a third of the
+# time. A batch the publishing process waits on goes at once (:meth:`FeedPool.owes`).
 BATCH = 4
 # Batches a worker may have waiting or under way before the publishing process renders the
 # next feeds itself.
@@ -67,13 +72,29 @@ def pool_workers(feeds: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class PageJob:
+    """An archive page (RFC 5005) to write in gzip form: its entries, newest first, with
+    their bodies or not (``publish.archive.carries_bodies``)."""
+
+    info: FeedInfo
+    ids: tuple[int, ...]
+    target: Path
+    bodies: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FeedJob:
     """The documents of one merged feed: ``targets`` holds (format, file) for each; ``ids``
-    are its entries, in any order."""
+    are its entries, in any order. ``pages`` are the node's archive pages to write first,
+    durable before its Atom document (which links the newest) is renamed. Of the entries
+    rendered for them, ``full`` and ``lean`` are sent back, with their bodies and without."""
 
     info: FeedInfo
     ids: tuple[int, ...]
     targets: tuple[tuple[str, Path], ...]
+    pages: tuple[PageJob, ...] = ()
+    full: tuple[int, ...] = ()
+    lean: tuple[int, ...] = ()
 
     def split_atom(self) -> tuple[FeedJob, FeedJob]:
         """This job as its Atom document and the others."""
@@ -82,11 +103,29 @@ class FeedJob:
         return replace(self, targets=atom), replace(self, targets=rest)
 
 
+@dataclass(slots=True)
+class Done:
+    """What a batch did: the files it wrote, and the rendered entries it sends back."""
+
+    served: Served
+    sent: list[Sent]
+
+
 def atom_document(info: FeedInfo, entries: Sequence[StoredEntry], shared: EntryCache) -> bytes:
     """The Atom document of a feed of ``entries``, its entries taken from ``shared``."""
     by_id = {e.rowid: e for e in entries}
-    held = shared.get(list(by_id), lambda missing: [by_id[i] for i in missing])
-    head, tail = render_frame(info, max((e.updated for e in entries), default=info.undated))
+    return _framed(info, shared.get(list(by_id), lambda missing: [by_id[i] for i in missing]))
+
+
+def page_document(info: FeedInfo, ids: Sequence[int], shared: EntryCache, read: Read,
+                  bodies: bool) -> bytes:
+    """The Atom document of an archive page of entries ``ids`` (newest first), taken from
+    ``shared`` or got with ``read``, with their bodies or not."""
+    return _framed(info, shared.get(ids, read, bodies=bodies))
+
+
+def _framed(info: FeedInfo, held: Sequence[tuple[datetime, bytes]]) -> bytes:
+    head, tail = render_frame(info, max((updated for updated, _ in held), default=info.undated))
     return b"".join([head, *(element for _, element in held), tail])
 
 
@@ -101,24 +140,28 @@ def feed_documents(job: FeedJob, entries: Iterable[StoredEntry],
             for ext, target in job.targets]
 
 
-def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Served:
+def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Done:
     """Render and write the documents of ``jobs``, with their entries got with ``read``
     (entries it leaves out, no longer stored, are left out of the documents)."""
+    done = Done(Served(), [])
     if not jobs:
-        return Served()
+        return done
     info = jobs[0].info
     shared = EntryCache(info.hub_title, info.base_url)
-    served = Served()
-    for job in jobs:
-        # A feed at a time, each entry read once: a batch's ids together could pass SQLite's
-        # limit of variables in one statement (publish.entries goes up to 10,000).
-        entries = shared.entries(job.ids, read)
-        done = write_documents(feed_documents(job, entries, shared), form=form)
-        served.written += done.written
-        served.unchanged += done.unchanged
-        served.bytes_written += done.bytes_written
-        served.unsynced |= done.unsynced
-    return served
+    # Compressing, writing and making the pages durable go on threads, as in the publishing
+    # process: a worker that waited on each fsync was off the CPU a third of its time.
+    with Writer(done.served.add) as writer:
+        for job in jobs:
+            pages = [writer.submit(
+                [(page.target, page_document(page.info, page.ids, shared, read, page.bodies))
+                 for page in job.pages], form="gzip")] if job.pages else []
+            # A feed at a time, each entry read once: a batch's ids together could pass
+            # SQLite's limit of variables in one statement (publish.entries goes up to 10,000).
+            entries = shared.entries(job.ids, read)
+            writer.submit(feed_documents(job, entries, shared), after=pages, form=form)
+            # Right away: a later job of the batch may push them out of the cache.
+            done.sent += shared.send(job.full, bodies=True) + shared.send(job.lean, bodies=False)
+    return done
 
 
 def _salvaged(jobs: Sequence[FeedJob]) -> Served:
@@ -126,6 +169,7 @@ def _salvaged(jobs: Sequence[FeedJob]) -> Served:
     bytes, and would then be found unchanged when written again. So every one of them counts
     as written (for WebSub) and every folder as holding renames to make durable."""
     targets = [target for job in jobs for _, target in job.targets]
+    targets += [gzipped(page.target) for job in jobs for page in job.pages]
     return Served(written=targets, unsynced={target.parent for target in targets
                                              if target.parent.is_dir()})
 
@@ -136,7 +180,7 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Served:
+def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Done:
     # A connection of its own, for reading only: the publishing process holds the store.
     conn = sqlite3.connect(database, timeout=30)
     try:
@@ -148,25 +192,33 @@ def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Served:
 
 class FeedPool:
     """Worker processes rendering and writing feeds. ``receive`` gets each batch's
-    :class:`Served`, in the order the batches were handed over, when the pool closes. The
-    entries must be committed: a worker reads them over its own connection.
+    :class:`Served`, in the order the batches were handed over, when the pool closes; the
+    entries a batch sends back are kept in ``shared`` as soon as it is done (see
+    :meth:`owes`). The entries must be committed: a worker reads them over its own
+    connection.
 
     A batch whose worker died (killed, out of memory) is rendered in this process with
-    ``read`` instead: a lost worker never loses files.
+    ``read`` instead: a lost worker never loses files, and the entries it owed are rendered
+    here when they are needed.
     """
 
     def __init__(self, workers: int, database: Path, form: Form, read: Read,
-                 receive: Callable[[Served], None]) -> None:
+                 receive: Callable[[Served], None], shared: EntryCache) -> None:
         self._workers = workers
         self._database = database
         self._form = form
         self._read = read
         self._receive = receive
+        self._shared = shared
         self._pool = ProcessPoolExecutor(workers, mp_context=worker_context(),
                                          initializer=_ignore_interrupts)
         self._batch: list[FeedJob] = []
-        self._submitted: list[tuple[list[FeedJob], Future[Served] | None]] = []
+        self._submitted: list[tuple[list[FeedJob], Future[Done] | None]] = []
         self._settled = 0  # batches before this one in _submitted are done
+        # The entries batches are to send back, by the batch's index in _submitted (the
+        # batch being gathered has the next), and the batches whose entries are not in yet.
+        self._owed: dict[int, int] = {}
+        self._open: set[int] = set()
 
     def __enter__(self) -> FeedPool:
         return self
@@ -183,14 +235,50 @@ class FeedPool:
 
     def submit(self, job: FeedJob) -> None:
         """Have ``job`` rendered and written, in a batch with the jobs handed over next."""
+        index = len(self._submitted)
+        for rowid in (*job.full, *job.lean):
+            self._owed[rowid] = index
+        if job.full or job.lean:
+            self._open.add(index)
         self._batch.append(job)
         if len(self._batch) >= BATCH:
             self._flush()
 
+    def owes(self, ids: Iterable[int]) -> bool:
+        """True while a batch that is to send back any of the entries ``ids`` is not done;
+        the entries of those that are done are kept in ``shared`` first."""
+        self._collect()
+        owing = {self._owed[rowid] for rowid in ids if rowid in self._owed} & self._open
+        if len(self._submitted) in owing:
+            self._flush()  # the batch being gathered: to be done without waiting for more
+        return bool(owing)
+
+    def wait_for(self, ids: Iterable[int]) -> None:
+        """Wait until no batch owes any of the entries ``ids`` (a batch that failed owes
+        nothing: its entries are rendered here)."""
+        self._collect()
+        for index in sorted({self._owed[rowid] for rowid in ids if rowid in self._owed}
+                            & self._open):
+            if index == len(self._submitted):
+                self._flush()
+            future = self._submitted[index][1]
+            if future is not None:
+                with contextlib.suppress(Exception):  # raised when the pool closes
+                    future.result()
+        self._collect()
+
+    def _collect(self) -> None:
+        for index in [i for i in self._open if i < len(self._submitted)]:
+            future = self._submitted[index][1]
+            if future is None or future.done():
+                self._open.discard(index)
+                if future is not None and future.exception() is None:
+                    self._shared.keep(future.result().sent)
+
     def _flush(self) -> None:
         if not self._batch:
             return
-        future: Future[Served] | None
+        future: Future[Done] | None
         try:
             future = self._pool.submit(_write_in_worker, self._database, self._batch, self._form)
         except BrokenProcessPool:
@@ -209,7 +297,7 @@ class FeedPool:
             if error is not None:
                 for _, future in self._submitted:
                     if future is not None and not future.cancel() and future.exception() is None:
-                        self._receive(future.result())
+                        self._receive(future.result().served)
                 return
             self._flush()
             for jobs, future in self._submitted:
@@ -221,12 +309,12 @@ class FeedPool:
         if failure is not None:
             raise failure
 
-    def _result(self, jobs: list[FeedJob], future: Future[Served] | None) -> Served:
+    def _result(self, jobs: list[FeedJob], future: Future[Done] | None) -> Served:
         """What a batch did; rendered here when its worker died."""
         if future is not None:
             with contextlib.suppress(BrokenProcessPool):
-                return future.result()
-        served = write_feeds(jobs, self._read, self._form)
+                return future.result().served
+        served = write_feeds(jobs, self._read, self._form).served
         salvaged = _salvaged(jobs)
         served.unsynced |= salvaged.unsynced
         served.written = salvaged.written

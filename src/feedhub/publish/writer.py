@@ -48,6 +48,13 @@ class Served:
     bytes_written: int = 0
     unsynced: set[Path] = field(default_factory=set)  # folders with renames not durable yet
 
+    def add(self, other: Served) -> None:
+        """Count what ``other`` did too."""
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.bytes_written += other.bytes_written
+        self.unsynced |= other.unsynced
+
 
 def gzipped(target: Path) -> Path:
     """Where the gzip form of ``target`` is, for the server (and nginx's gzip_static) to
