@@ -27,7 +27,9 @@ from feedhub.paths import feed_file
 from feedhub.publish import feed_pool, files, index, opml
 from feedhub.publish.atom import FeedInfo
 from feedhub.publish.build import Listing, archive_file, feed_info, output_bytes, publish
+from feedhub.publish.entry_cache import EntryCache
 from feedhub.publish.plan import Changes, changes_of
+from feedhub.publish.writer import gzipped
 from feedhub.store import Store, from_iso
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -171,6 +173,37 @@ def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], rendered_here: l
     monkeypatch.setattr(feed_pool, "pool_workers", lambda feeds: 0)
     publish(config, store)
     assert snapshot(config.output) == built
+
+
+def test_pages_a_dead_worker_renamed_are_durable_before_the_feed_linking_them_is(
+        hub: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    config, store = hub
+    fill(config, store, 6)
+    source = config.sources[0]
+    node = next(n for n in config.nodes if n.path == source.path)
+    info = feed_info(config, node, store.publishing.first_published())
+    ids = tuple(store.publishing.newest_entry_ids(source.path, 50))
+    page, feed = config.output / "页" / "1.atom", config.output / "页.atom"
+    job = feed_pool.FeedJob(info, ids, (("atom", feed),),
+                            pages=(feed_pool.PageJob(info, ids, page, True),))
+    # As a worker that renamed the page, then died before it made it durable and wrote the
+    # feed: written again, the page is found unchanged.
+    feed_pool.write_feeds([job], store.publishing.entries_by_id, "plain")
+    feed.unlink()
+    events: list[tuple[str, Path]] = []
+    rename, sync = os.replace, files._fsync_dir
+    monkeypatch.setattr(os, "replace", lambda src, dst: (rename(src, dst),
+                                                         events.append(("rename", Path(dst)))))
+    monkeypatch.setattr(files, "_fsync_dir", lambda folder: (sync(folder),
+                                                             events.append(("sync", folder))))
+    received: list[feed_pool.Served] = []
+    with feed_pool.FeedPool(1, store.path, "plain", store.publishing.entries_by_id,
+                            received.append, EntryCache(config.title, config.base_url)) as pool:
+        os.kill(pool._pool.submit(os.getpid).result(), signal.SIGKILL)
+        pool.submit(job)
+    assert feed.is_file()
+    assert events.index(("sync", page.parent)) < events.index(("rename", feed))
+    assert gzipped(page) in received[0].written  # counted as written: it may be new
 
 
 def test_a_worker_that_cannot_write_fails_the_publish_naming_the_file(

@@ -146,3 +146,12 @@ def test_entries_sent_from_another_cache_are_kept_and_completed_when_bodies_are_
     here.keep(worker.send([2], bodies=False))
     assert here.get([2], read) == full[1:2]
     assert reads == [[2, 1]]
+
+
+def test_an_entry_held_lean_only_and_no_longer_stored_is_left_out_of_a_full_document() -> None:
+    worker = EntryCache(INFO.hub_title, BASE)
+    worker.get([1], lambda ids: [OLDEST])
+    here = EntryCache(INFO.hub_title, BASE)
+    here.keep(worker.send([1], bodies=False))
+    assert here.get([1], lambda ids: []) == []  # deleted since the worker read it
+    assert len(here.get([1], lambda ids: [], bodies=False)) == 1

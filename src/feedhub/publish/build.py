@@ -413,9 +413,9 @@ def _publish_feed(config: Config, store: Store, feed: Feed, info: FeedInfo, shar
                   writer: Writer, form: Form, pages: list[Future[Served]],
                   pool: FeedPool | None) -> None:
     """Render a node's subscription documents, or hand them to ``pool`` while it has room.
-    ``pages`` are the node's pages handed to
-    ``writer`` in this publish: its Atom document links the newest, which is durable before
-    the document is renamed, so that document is rendered here when there are any."""
+    ``pages`` are the node's pages handed to ``writer`` in this publish: its Atom document
+    links the newest, which is durable before the document is renamed, so that document is
+    rendered here when there are any."""
     from feedhub.publish.feed_pool import feed_documents
 
     job = _feed_job(config, feed, info)

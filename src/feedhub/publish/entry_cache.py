@@ -67,9 +67,10 @@ class EntryCache:
             held = self._held.get(i)
             if held is None:
                 continue
-            self._held.move_to_end(i)
             element = held.element if bodies else held.lean
-            assert element is not None  # rendered above when missing
+            if element is None:
+                continue  # held lean only, and no longer stored: left out, as a missing one
+            self._held.move_to_end(i)
             found.append((held.updated, element))
         # Only now: a document needs all its entries at once, however many.
         self._shrink()

@@ -36,6 +36,7 @@ from feedhub.model import StoredEntry
 from feedhub.processes import worker_context
 from feedhub.publish.atom import FeedInfo, render_frame
 from feedhub.publish.entry_cache import EntryCache, Sent
+from feedhub.publish.files import sync_folders
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
 from feedhub.publish.writer import Form, Served, Writer, gzipped
@@ -97,7 +98,9 @@ class FeedJob:
     lean: tuple[int, ...] = ()
 
     def split_atom(self) -> tuple[FeedJob, FeedJob]:
-        """This job as its Atom document and the others."""
+        """This job (of a feed alone: no pages, nothing to send back) as its Atom document
+        and the others."""
+        assert not (self.pages or self.full or self.lean)
         atom = tuple(t for t in self.targets if t[0] == "atom")
         rest = tuple(t for t in self.targets if t[0] != "atom")
         return replace(self, targets=atom), replace(self, targets=rest)
@@ -142,7 +145,9 @@ def feed_documents(job: FeedJob, entries: Iterable[StoredEntry],
 
 def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Done:
     """Render and write the documents of ``jobs``, with their entries got with ``read``
-    (entries it leaves out, no longer stored, are left out of the documents)."""
+    (entries it leaves out, no longer stored, are left out of the documents): each job's
+    archive pages first, then its feed once they are durable. Returns what was written and
+    the rendered entries each job asks to send back."""
     done = Done(Served(), [])
     if not jobs:
         return done
@@ -152,9 +157,11 @@ def write_feeds(jobs: Sequence[FeedJob], read: Read, form: Form) -> Done:
     # process: a worker that waited on each fsync was off the CPU a third of its time.
     with Writer(done.served.add) as writer:
         for job in jobs:
-            pages = [writer.submit(
-                [(page.target, page_document(page.info, page.ids, shared, read, page.bodies))
-                 for page in job.pages], form="gzip")] if job.pages else []
+            # A page at a time: the writer then bounds how many wait in memory.
+            pages = [writer.submit([(page.target, page_document(page.info, page.ids, shared,
+                                                                read, page.bodies))],
+                                   form="gzip")
+                     for page in job.pages]
             # A feed at a time, each entry read once: a batch's ids together could pass
             # SQLite's limit of variables in one statement (publish.entries goes up to 10,000).
             entries = shared.entries(job.ids, read)
@@ -191,7 +198,7 @@ def _write_in_worker(database: Path, jobs: list[FeedJob], form: Form) -> Done:
 
 
 class FeedPool:
-    """Worker processes rendering and writing feeds. ``receive`` gets each batch's
+    """Worker processes rendering and writing feeds and archive pages. ``receive`` gets each batch's
     :class:`Served`, in the order the batches were handed over, when the pool closes; the
     entries a batch sends back are kept in ``shared`` as soon as it is done (see
     :meth:`owes`). The entries must be committed: a worker reads them over its own
@@ -219,6 +226,7 @@ class FeedPool:
         # batch being gathered has the next), and the batches whose entries are not in yet.
         self._owed: dict[int, int] = {}
         self._open: set[int] = set()
+        self._broken = False  # a worker died: the pool takes no more work
 
     def __enter__(self) -> FeedPool:
         return self
@@ -230,7 +238,10 @@ class FeedPool:
             future = self._submitted[self._settled][1]
             if future is not None and not future.done():
                 break
+            self._broken |= future is None or isinstance(future.exception(), BrokenProcessPool)
             self._settled += 1
+        if self._broken:
+            return False  # what is handed over now would only be rendered here at the end
         return len(self._submitted) - self._settled < AHEAD * self._workers
 
     def submit(self, job: FeedJob) -> None:
@@ -273,7 +284,9 @@ class FeedPool:
             if future is None or future.done():
                 self._open.discard(index)
                 if future is not None and future.exception() is None:
-                    self._shared.keep(future.result().sent)
+                    done = future.result()
+                    self._shared.keep(done.sent)
+                    done.sent = []  # kept until the pool closes otherwise, for every entry
 
     def _flush(self) -> None:
         if not self._batch:
@@ -293,27 +306,41 @@ class FeedPool:
         already. Batches that succeeded are passed on either way, so that what they wrote is
         made durable."""
         failure: BaseException | None = None
+        outcomes: list[tuple[list[FeedJob], Served | None]] = []  # None: to be rendered here
         with self._pool:
             if error is not None:
-                for _, future in self._submitted:
+                for jobs, future in self._submitted:
                     if future is not None and not future.cancel() and future.exception() is None:
                         self._receive(future.result().served)
+                    else:
+                        self._receive(_salvaged(jobs))
                 return
             self._flush()
             for jobs, future in self._submitted:
                 try:
-                    self._receive(self._result(jobs, future))
+                    outcomes.append((jobs, future.result().served if future else None))
+                except BrokenProcessPool:
+                    outcomes.append((jobs, None))
                 except Exception as problem:  # raised below, once every batch is in
-                    self._receive(_salvaged(jobs))
+                    outcomes.append((jobs, _salvaged(jobs)))
                     failure = failure or problem
+        # Only once every worker is gone: one that outlived the pool's breaking could still be
+        # writing the files of a batch rendered here.
+        for jobs, served in outcomes:
+            try:
+                self._receive(served if served is not None else self._rendered_here(jobs))
+            except Exception as problem:
+                self._receive(_salvaged(jobs))
+                failure = failure or problem
         if failure is not None:
             raise failure
 
-    def _result(self, jobs: list[FeedJob], future: Future[Done] | None) -> Served:
-        """What a batch did; rendered here when its worker died."""
-        if future is not None:
-            with contextlib.suppress(BrokenProcessPool):
-                return future.result().served
+    def _rendered_here(self, jobs: list[FeedJob]) -> Served:
+        """What a batch whose worker died does, rendered in this process."""
+        # Pages the worker renamed would be found unchanged, so their folders would not be
+        # fsynced before the feeds linking them are written: they are made durable first.
+        sync_folders({folder for job in jobs for page in job.pages
+                      if (folder := page.target.parent).is_dir()})
         served = write_feeds(jobs, self._read, self._form).served
         salvaged = _salvaged(jobs)
         served.unsynced |= salvaged.unsynced
