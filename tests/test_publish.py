@@ -24,7 +24,7 @@ from feedhub.config import Config, load_config
 from feedhub.model import FetchResult, PollOutcome, Source, path_str
 from feedhub.parse import parse_feed
 from feedhub.paths import feed_file
-from feedhub.publish import feed_pool, files, index, opml
+from feedhub.publish import entry_cache, feed_pool, files, index, opml
 from feedhub.publish.atom import FeedInfo
 from feedhub.publish.build import Listing, archive_file, feed_info, output_bytes, publish
 from feedhub.publish.entry_cache import EntryCache
@@ -148,6 +148,29 @@ def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
         alone.setattr(feed_pool, "pool_workers", lambda feeds: 0)
         publish(config, store)
     assert snapshot(config.output) == pooled
+
+
+def test_entries_a_worker_rendered_are_not_rendered_again_for_the_nodes_above(
+        hub: tuple[Config, Store], rendered_here: list[Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config, store = hub
+    fill(config, store, 12)
+    shutil.rmtree(config.output)
+    render, here = entry_cache.render_entries, []
+
+    def recording(entries: list[Any], *args: Any) -> list[bytes]:
+        here.extend(e.rowid for e in entries)
+        return render(entries, *args)
+
+    monkeypatch.setattr(entry_cache, "render_entries", recording)
+    rendered_here.clear()
+    publish(config, store)
+    handed = [s for s in config.sources
+              if config.output / feed_file(s.path) not in rendered_here]
+    assert handed  # the first source is handed over: the worker has room
+    # Their entries stand on the pages and in the feeds of the nodes above, all rendered here.
+    for source in handed:
+        assert not set(here) & set(store.publishing.newest_entry_ids(source.path, 10**4))
 
 
 def test_a_dead_worker_loses_no_file(hub: tuple[Config, Store], rendered_here: list[Path],

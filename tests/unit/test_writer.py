@@ -50,3 +50,12 @@ def test_gzip_form_is_the_same_bytes_for_the_same_document_and_decompresses_to_i
     assert gzip.decompress(gzip_of(b"")) == b""
     assert len(packed) < len(document) // 10
 
+
+
+def test_a_page_found_unchanged_still_has_its_folder_made_durable(tmp_path: Path) -> None:
+    # Its bytes may have been renamed there by a writer that stopped before the fsync.
+    page = tmp_path / "archive" / "1.atom"
+    write_documents([(page, b"<feed/>")], form="gzip")
+    again = write_documents([(page, b"<feed/>")], form="gzip")
+    assert again.written == [] and again.unchanged == 1
+    assert again.unsynced == {page.parent}

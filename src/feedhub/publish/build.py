@@ -315,6 +315,8 @@ def _publish_nodes(config: Config, store: Store, nodes: list[FeedNode], every_pa
         handed = _Handed(config, undated, documents, pool) if pool is not None else None
         waiting: deque[Page | Feed] = deque()
         for done, item in enumerate(documents, 1):
+            if handed is not None and item.node.source is None:
+                handed.hand_sources_of(item.ids)
             if handed is not None and handed.take(item):
                 pass
             elif pool is not None and item.node.source is None and (
@@ -378,8 +380,23 @@ class _Handed:
                      and item.node.source is None for i in item.ids}
         self.lean = {i for item in documents if isinstance(item, Page)
                      and item.node.source is None for i in item.ids} - self.full
+        # The source's node each entry is in: an entry can come first in a page above it
+        # (in writing order, by the newest entry of each document), and is then rendered
+        # here unless its source is handed over first.
+        self.source_of = {i: item.node.path for item in documents
+                          if item.node.source is not None for i in item.ids}
         self.handed: set[NodePath] = set()
         self.begun: set[NodePath] = set()  # nodes this process began writing: it ends them
+
+    def hand_sources_of(self, ids: list[int]) -> None:
+        """Hand over the sources' nodes holding entries ``ids`` that are neither handed over
+        nor begun here, while the workers have room."""
+        for path in dict.fromkeys(self.source_of[i] for i in ids if i in self.source_of):
+            if path in self.handed or path in self.begun:
+                continue
+            if not self.pool.has_room():
+                return
+            self.take(self.of_node[path][0])
 
     def take(self, item: Page | Feed) -> bool:
         """True when ``item`` is a worker's: its node was handed over before, or is now."""

@@ -36,7 +36,6 @@ from feedhub.model import StoredEntry
 from feedhub.processes import worker_context
 from feedhub.publish.atom import FeedInfo, render_frame
 from feedhub.publish.entry_cache import EntryCache, Sent
-from feedhub.publish.files import sync_folders
 from feedhub.publish.jsonfeed import render_json
 from feedhub.publish.rss import render_rss
 from feedhub.publish.writer import Form, Served, Writer, gzipped
@@ -337,10 +336,6 @@ class FeedPool:
 
     def _rendered_here(self, jobs: list[FeedJob]) -> Served:
         """What a batch whose worker died does, rendered in this process."""
-        # Pages the worker renamed would be found unchanged, so their folders would not be
-        # fsynced before the feeds linking them are written: they are made durable first.
-        sync_folders({folder for job in jobs for page in job.pages
-                      if (folder := page.target.parent).is_dir()})
         served = write_feeds(jobs, self._read, self._form).served
         salvaged = _salvaged(jobs)
         served.unsynced |= salvaged.unsynced

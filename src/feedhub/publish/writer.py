@@ -99,6 +99,11 @@ def write_documents(files: Sequence[tuple[Path, bytes]],
                 served.written.append(gzipped(target))
                 served.bytes_written += len(data)
             else:
+                # Holding its bytes is not being durable: a writer that stopped (a dead
+                # worker, a crash) may have renamed it without the fsync. A page is written
+                # only when the plan says it is not yet, and a feed may link it once this
+                # batch is done, so its folder is fsynced all the same.
+                served.unsynced.add(gzipped(target).parent)
                 served.unchanged += 1
         return served
     same = [holds(target, data) for target, data in files]
