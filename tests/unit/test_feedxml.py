@@ -141,6 +141,14 @@ CRAFTED_RSS = {
                 "</item>"),
     "double-encoded title": "<item><title>Ã©tÃ© cafÃ©</title><guid>g</guid></item>",
     "C1 controls": "<item><title>\u0093quoted\u0094 \u0080</title><guid>g</guid></item>",
+    "C1 controls in Chinese bodies": ("<item><title>标题\u0096</title><description>中文 \u0093引"
+                                      "号\u0094 正文</description><content:encoded>长\u0085文"
+                                      "</content:encoded></item>"),
+    "near misses of C1 controls": ("<item><title>t\u00a0&#160;</title><description>中文"
+                                   "\u00a0&#160;&#127;&#x7F;&#x0A0;é</description></item>"),
+    "C1 controls as references": ("<item><title>&#147;t&#x94;</title><description>中文&#128; "
+                                  "&#x009F;正文</description><content:encoded>中文&#0150;"
+                                  "</content:encoded></item>"),
     "html title": "<item><title>A &lt;b&gt;bold&lt;/b&gt; &amp;amp; more</title></item>",
     "content and description": ('<item><title>t</title><description>短</description>'
                                 '<content:encoded><![CDATA[<p>长 <a href="/x">链接</a></p>'
