@@ -120,7 +120,7 @@ def test_plain_text_description_is_escaped_not_interpreted() -> None:
             "<id>urn:x:1</id><summary type='text'>a &lt;script&gt; b\nc</summary></entry>"
             "</feed>").encode()
     (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
-    assert entry.content == "a &lt;script&gt; b<br>c"
+    assert entry.content == b"a &lt;script&gt; b<br>c"
 
 
 MEDIA = "xmlns:media='http://search.yahoo.com/mrss/' " \
@@ -287,4 +287,4 @@ def test_a_noncharacter_made_by_the_latin1_repair_never_reaches_a_body() -> None
                "</item>").encode("utf-8")
     assert read_feed(body, "application/xml") is not None  # the fast reader's path
     (entry,) = parse_feed(body, source(), SRC_URL, {}, NOW).entries
-    assert entry.content == "a  b"
+    assert entry.content == b"a  b"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -195,6 +196,17 @@ def test_changed_entry_is_updated_in_place(hub: tuple[Path, FeedServer]) -> None
     edited = next(e for e in parsed.entries if e.id == "https://sspai.com/post/1001")
     assert "十二个用法" in edited.content[0].value
     assert edited.updated > edited.published
+    # A raw change that sanitizing takes away again changes no stored field: not an update.
+    server.serve("/sspai.rdf", body.replace("十个用法", "十二个用法").replace(
+        "。&lt;img", "。&lt;script&gt;x()&lt;/script&gt;&lt;img").encode())
+    result = feedhub("poll", "-c", str(config), "科技/少数派")
+    assert result.returncode == 0, result.stderr
+    assert "0 new, 0 updated" in result.stdout
+    db = sqlite3.connect(config.parent / "data" / "feedhub.db")
+    assert db.execute("SELECT DISTINCT typeof(content) FROM entries").fetchall() == [("text",)]
+    (content,) = db.execute("SELECT content FROM entries WHERE link=?",
+                            ["https://sspai.com/post/1001"]).fetchone()
+    assert "十二个用法" in content and "script" not in content
 
 
 def test_poll_of_one_path_touches_only_that_subtree(hub: tuple[Path, FeedServer]) -> None:

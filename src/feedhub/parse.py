@@ -94,7 +94,7 @@ def normalize(parsed: RawFeed, source: Source, url: str, now: datetime,
         # copies cannot overwrite each other on every poll.
         if entry.key not in entries and entry.key not in unchanged and (
                 not (source.include or source.exclude)
-                or passes(entry.title, sanitized_text(entry.content), source.include,
+                or passes(entry.title, sanitized_text(entry.content.decode()), source.include,
                           source.exclude)):
             entries[entry.key] = entry
     return ParsedFeed(
@@ -249,7 +249,7 @@ def _entry(raw: dict[str, Any], url: str, feed_link: str | None, fallback_author
         link=link,
         canonical_link=canonical_link(link),
         author=_author_name(raw) or fallback_author,
-        content=content,
+        content=content.encode(),
         summary=summary,
         published=published,
         updated=updated,

@@ -37,6 +37,17 @@ FETCH_LOG_DAYS = 30
 _SEEN_FIELDS = ("title", "link", "author", "content", "summary", "thumbnail", "categories")
 
 
+def _bound(column: str) -> str:
+    """The placeholder a value of ``column`` is bound to: ``Entry.content`` comes as UTF-8
+    bytes, which SQLite takes as the text they are (a bytes value would be a BLOB)."""
+    return "CAST(? AS TEXT)" if column == "content" else "?"
+
+
+def _read(column: str) -> str:
+    """``column`` as it compares with an :class:`Entry`'s field (see :func:`_bound`)."""
+    return "CAST(content AS BLOB)" if column == "content" else column
+
+
 @dataclass(frozen=True, slots=True)
 class Polls:
     """The ``entries``, ``entry_sources``, ``entry_nodes``, ``nodes`` and ``fetches`` tables,
@@ -167,8 +178,8 @@ class Polls:
         stored fields are read and compared rather than a hash of them kept for every entry:
         hashing each new entry's body cost a cold ingest more than all of these reads."""
         row = self.db.execute(
-            f"SELECT source_id, updated, {', '.join(_SEEN_FIELDS)} FROM entries WHERE id=?",
-            [entry_id]).fetchone()
+            f"SELECT source_id, updated, {', '.join(map(_read, _SEEN_FIELDS))} FROM entries "
+            "WHERE id=?", [entry_id]).fetchone()
         fields = self._fields(e)
         # Only the source an entry came from may edit it, so two sources carrying the same
         # article with different markup cannot flip it back and forth on every poll.
@@ -176,8 +187,9 @@ class Polls:
             return False
         stored_updated = from_iso(row[1])
         fresh = e.updated if e.updated and e.updated > stored_updated else now
-        self.db.table("entries").update(entry_id,
-                                        {**fields, "updated": iso(max(fresh, stored_updated))})
+        edit = {**fields, "updated": iso(max(fresh, stored_updated))}
+        self.db.execute(f"UPDATE entries SET {', '.join(f'{k}={_bound(k)}' for k in edit)} "
+                        "WHERE id=?", [*edit.values(), entry_id])
         # The archive pages holding it show the edit too (RFC 5005 4.1 allows that for an
         # archive; a reader sees the edit in the subscription document while it is there).
         self.db.execute("INSERT OR IGNORE INTO stale_seqs (node, seq) SELECT node, seq "
@@ -214,7 +226,7 @@ class Polls:
             "first_seen": iso(now),
         }
         entry_id = conn.execute(
-            f"INSERT INTO entries ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            f"INSERT INTO entries ({', '.join(record)}) VALUES ({', '.join(map(_bound, record))})",
             list(record.values())).lastrowid
         assert entry_id is not None
         conn.execute("INSERT INTO entry_sources (source_id, key, entry_id, digest) "
