@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -202,10 +203,11 @@ def test_changed_entry_is_updated_in_place(hub: tuple[Path, FeedServer]) -> None
     result = feedhub("poll", "-c", str(config), "科技/少数派")
     assert result.returncode == 0, result.stderr
     assert "0 new, 0 updated" in result.stdout
-    db = sqlite3.connect(config.parent / "data" / "feedhub.db")
-    assert db.execute("SELECT DISTINCT typeof(content) FROM entries").fetchall() == [("text",)]
-    (content,) = db.execute("SELECT content FROM entries WHERE link=?",
-                            ["https://sspai.com/post/1001"]).fetchone()
+    with contextlib.closing(sqlite3.connect(config.parent / "data" / "feedhub.db")) as db:
+        kinds = db.execute("SELECT DISTINCT typeof(content) FROM entries").fetchall()
+        (content,) = db.execute("SELECT content FROM entries WHERE link=?",
+                                ["https://sspai.com/post/1001"]).fetchone()
+    assert kinds == [("text",)]
     assert "十二个用法" in content and "script" not in content
 
 
