@@ -154,8 +154,8 @@ def test_feeds_written_by_worker_processes_are_the_bytes_rendered_here(
         alone.setattr(feed_pool, "pool_workers", lambda feeds: 0)
         publish(config, store)
     # The gzip siblings by what they hold: once, in CI, a sibling a worker wrote differed
-    # from the one written here in its deflate stream alone (same CRC-32 and length), which
-    # ISA-L does not promise across processes. The plain files compare byte for byte.
+    # from the one written here in its deflate stream alone (same CRC-32 and length; the
+    # cause is not found). The plain files compare byte for byte.
     assert unzipped(snapshot(config.output)) == unzipped(pooled)
 
 

@@ -64,9 +64,8 @@ def gzipped(target: Path) -> Path:
 
 def gzip_of(data: bytes) -> bytes:
     """The gzip form of ``data``, with no name and a zero timestamp, so that the same bytes
-    give the same file in a process (ISA-L does not promise the same deflate stream across
-    processes: once, in CI, a worker's and the publishing process's differed, the CRC-32 and
-    length the same).
+    give the same file. (Once, in CI, a worker's and the publishing process's deflate streams
+    for one document differed, the CRC-32 and length the same; the cause is not found.)
 
     A document is compressed whole, in one call. Each call gives the GIL back to the
     rendering thread and must wait to take it again, so compressing entry by entry kept the
